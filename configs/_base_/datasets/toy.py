@@ -1,0 +1,58 @@
+# The built-in toy project (DESIGN.md §5): 160x160 frames, two mirrored views, 14 keypoints.
+# tools/*.py generate it under data/toy on first use.
+toy_data = dict(root='data/toy', seed=0)
+data_root = 'data/toy'
+input_size = (128, 128)  # (W, H) the model sees
+
+train_pipeline = [
+    dict(type='LoadFrame', cache=True),
+    dict(type='Resize', input_size=input_size),
+    dict(type='RandomAffine', rotation=25., scale=(0.8, 1.2)),
+    dict(type='MotionBlur', prob=0.3),
+    dict(type='BrightnessContrast', prob=0.5),
+    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='PackPoseInputs'),
+]
+test_pipeline = [
+    dict(type='LoadFrame'),
+    dict(type='Resize', input_size=input_size),
+    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='PackPoseInputs'),
+]
+
+# session 1 labels split 90/10 into train/validation; held-out session 3 is the test set
+labeled = dict(
+    type='LabeledFramesDataset',
+    data_root=data_root,
+    ann_file='labeled-data/session1/CollectedData.csv',
+    test_ann_file='labeled-data/session3/CollectedData_test.csv',
+    train_prob=0.9,
+    val_prob=0.1,
+    seed=0,
+)
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**labeled, split='train', pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**labeled, split='validation', pipeline=test_pipeline),
+)
+# tools/test.py predicts every labeled frame; metrics are reported per split
+test_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**labeled, split='all', pipeline=test_pipeline),
+)
+val_evaluator = [dict(type='PixelError'), dict(type='PCK')]
+test_evaluator = [dict(type='PixelError'), dict(type='PCK'), dict(type='PredictionsWriter')]

@@ -1,0 +1,138 @@
+"""Labeled frames of a DeepLabCut-style project, split into train / validation / test."""
+import os.path as osp
+from collections.abc import Sequence
+from typing import Optional, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from posekit.registry import DATASETS
+from .io import LabelTable, find_label_files, read_label_files
+
+SPLITS = ('train', 'validation', 'test', 'unused')
+
+
+def split_sizes(n: int, train_prob: float, val_prob: float) -> tuple[int, int, int]:
+    """Numbers of train / validation / test rows, as Lightning Pose computes them.
+
+    ``floor(train_prob * n)`` train and ``floor(val_prob * n)`` validation rows, the rest
+    test; at least one validation row when ``val_prob > 0`` (taken from train).
+    """
+    if train_prob < 0 or val_prob < 0 or train_prob + val_prob > 1 + 1e-9:
+        raise ValueError(f'train_prob ({train_prob}) and val_prob ({val_prob}) must be '
+                         'non-negative and sum to at most 1')
+    n_train = int(np.floor(train_prob * n))
+    n_val = int(np.floor(val_prob * n))
+    if val_prob > 0 and n_val == 0 and n_train > 1:
+        n_train, n_val = n_train - 1, 1
+    return n_train, n_val, n - n_train - n_val
+
+
+def assign_splits(n: int, train_prob: float = 0.95, val_prob: float = 0.05,
+                  train_frames: Optional[Union[int, float]] = None, seed: int = 0
+                  ) -> np.ndarray:
+    """Assign each of ``n`` rows to a split, reproducibly from ``seed``.
+
+    Args:
+        n: Number of labeled rows.
+        train_prob: Fraction of rows for training.
+        val_prob: Fraction of rows for validation; the rest is test.
+        train_frames: Keep only this many training rows (an int, or a fraction in (0, 1]);
+            the other training rows are marked ``'unused'``.
+        seed: Seed of the random permutation.
+
+    Returns:
+        ``(n,)`` array of ``'train'``, ``'validation'``, ``'test'`` or ``'unused'``.
+    """
+    n_train, n_val, _ = split_sizes(n, train_prob, val_prob)
+    order = np.random.default_rng(seed).permutation(n)
+    sets = np.empty(n, dtype=object)
+    sets[order[:n_train]] = 'train'
+    sets[order[n_train:n_train + n_val]] = 'validation'
+    sets[order[n_train + n_val:]] = 'test'
+    if train_frames is not None:
+        keep = int(round(train_frames * n_train)) if isinstance(train_frames, float) \
+            and train_frames <= 1 else int(train_frames)
+        if keep < 1:
+            raise ValueError(f'train_frames={train_frames} keeps no training frame')
+        sets[order[keep:n_train]] = 'unused'
+    return sets
+
+
+@DATASETS.register_module()
+class LabeledFramesDataset(BaseDataset):
+    """Labeled frames from DeepLabCut-format CSV files.
+
+    Each item is the pipeline applied to ``dict(img_path, keypoints (K, 2) float32 frame px
+    with NaN for unlabeled, set, image, keypoint_names, sample_idx)``.
+
+    Args:
+        ann_file: Label CSV path(s) or glob(s) relative to ``data_root``, or a DLC project
+            folder (all its ``labeled-data/*/CollectedData*.csv``).
+        data_root: Project root; image paths in the CSV index are relative to it.
+        split: ``'train'``, ``'validation'``, ``'test'``, ``'unused'``, ``'all'`` or a list.
+        train_prob: Fraction of ``ann_file`` rows used for training.
+        val_prob: Fraction for validation; the remaining rows are test.
+        train_frames: Subsample the training rows (count or fraction); others are unused.
+        seed: Seed of the split.
+        test_ann_file: Extra label file(s) whose rows are all test (e.g. a held-out session).
+        pipeline: Transform configs.
+        test_mode: mmengine's flag (no refetch on failure).
+        lazy_init: Defer reading the labels until first use.
+    """
+
+    def __init__(self, ann_file: Union[str, Sequence[str]], data_root: str = '',
+                 split: Union[str, Sequence[str]] = 'train', train_prob: float = 0.95,
+                 val_prob: float = 0.05, train_frames: Optional[Union[int, float]] = None,
+                 seed: int = 0, test_ann_file: Optional[Union[str, Sequence[str]]] = None,
+                 pipeline: Sequence = (), test_mode: bool = False, lazy_init: bool = False):
+        splits = SPLITS if split == 'all' else ([split] if isinstance(split, str) else split)
+        unknown = set(splits) - set(SPLITS)
+        if unknown:
+            raise ValueError(f'LabeledFramesDataset: unknown split(s) {sorted(unknown)}; '
+                             f"choose from {SPLITS} or 'all'")
+        self.splits = tuple(splits)
+        self.label_files = find_label_files(ann_file, data_root)
+        self.test_label_files = find_label_files(test_ann_file, data_root) \
+            if test_ann_file else []
+        self.split_cfg = dict(train_prob=train_prob, val_prob=val_prob,
+                              train_frames=train_frames, seed=seed)
+        super().__init__(ann_file='', data_root=data_root, pipeline=list(pipeline),
+                         test_mode=test_mode, lazy_init=lazy_init)
+
+    def _read(self) -> tuple[LabelTable, np.ndarray]:
+        table = read_label_files(self.label_files + self.test_label_files)
+        n_test_only = sum(source in self.test_label_files for source in table.sources)
+        sets = np.concatenate([assign_splits(len(table) - n_test_only, **self.split_cfg),
+                               np.array(['test'] * n_test_only, dtype=object)])
+        return table, sets
+
+    def load_data_list(self) -> list[dict]:
+        """Read the label files, check every image exists and keep the requested splits.
+
+        Raises:
+            FileNotFoundError: A listed image is missing (names the CSV file and row).
+        """
+        table, sets = self._read()
+        self._metainfo.update(keypoint_names=list(table.keypoint_names),
+                              num_keypoints=len(table.keypoint_names), scorer=table.scorer)
+        data_list, row_in_file = [], {}
+        for i, image in enumerate(table.image_paths):
+            source = table.sources[i]
+            row_in_file[source] = row_in_file.get(source, 0) + 1
+            path = image if osp.isabs(image) else osp.join(self.data_root, image)
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'{source}, row {row_in_file[source] + 3}: image {image!r} not found '
+                    f'(looked for {path})')
+            if sets[i] not in self.splits:
+                continue
+            data_list.append(dict(img_path=path, image=image, set=str(sets[i]),
+                                  keypoints=table.keypoints[i].astype(np.float32)))
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        """The item's data info plus the dataset's keypoint names (for flip pairs by name)."""
+        info = super().get_data_info(idx)
+        info['keypoint_names'] = self._metainfo['keypoint_names']
+        return info

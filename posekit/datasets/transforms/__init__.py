@@ -1,0 +1,16 @@
+"""Keypoint-aware data transforms; importing this package registers them in ``TRANSFORMS``.
+
+Every transform reads and writes the ``results`` dict described in ``loading.LoadFrame``: an
+RGB ``img``, ``keypoints`` ``(K, 2)`` in current-image pixels (NaN where unlabeled) and
+``input_from_frame``, the 3x3 affine from original-frame pixels to current-image pixels.
+"""
+from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
+from .heatmap_target import GenerateHeatmapTarget
+from .loading import LoadFrame
+from .packing import PackPoseInputs
+from .photometric import BrightnessContrast, MotionBlur
+
+__all__ = [
+    'BrightnessContrast', 'GenerateHeatmapTarget', 'HorizontalFlip', 'LoadFrame', 'MotionBlur',
+    'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
+]

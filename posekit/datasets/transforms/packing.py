@@ -1,0 +1,61 @@
+"""Pack a transformed sample into tensors for the model."""
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from posekit.registry import TRANSFORMS
+
+
+def _plain(value):
+    """Turn numpy scalars and arrays into python values; leave everything else as is."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    return value
+
+
+@TRANSFORMS.register_module()
+class PackPoseInputs(BaseTransform):
+    """Pack ``results`` into ``dict(inputs, data_samples)``, collatable by ``default_collate``.
+
+    ``inputs`` is the image as a contiguous ``torch.uint8`` tensor ``(3, H, W)``.
+    ``data_samples`` is a dict with ``keypoints`` (float32 ``(K, 2)``, current-image pixels),
+    ``input_from_frame`` (float32 ``(3, 3)``), ``flip_indices`` (int64 ``(K,)``, identity if
+    no flip transform ran), ``heatmaps`` (float32 ``(K, h, w)``, only if generated) and each
+    of ``meta_keys`` present in ``results``, as plain python values.
+
+    Args:
+        meta_keys (Sequence[str]): Keys copied into ``data_samples`` when present.
+            Defaults to ``('img_path', 'image', 'sample_idx', 'set')``.
+    """
+
+    def __init__(self,
+                 meta_keys: Sequence[str] = ('img_path', 'image', 'sample_idx', 'set')) -> None:
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results: dict) -> dict:
+        """Convert ``results`` to tensors.
+
+        Args:
+            results (dict): Holds ``img``, ``keypoints`` and ``input_from_frame``; optionally
+                ``flip_indices``, ``heatmaps`` and the meta keys.
+
+        Returns:
+            dict: ``dict(inputs=Tensor, data_samples=dict)``.
+        """
+        keypoints = results['keypoints']
+        flip_indices = results.get('flip_indices', np.arange(len(keypoints)))
+        data_samples = dict(
+            keypoints=torch.as_tensor(keypoints, dtype=torch.float32),
+            input_from_frame=torch.as_tensor(results['input_from_frame'], dtype=torch.float32),
+            flip_indices=torch.as_tensor(flip_indices, dtype=torch.int64))
+        if 'heatmaps' in results:
+            data_samples['heatmaps'] = torch.as_tensor(results['heatmaps'], dtype=torch.float32)
+        data_samples.update(
+            {key: _plain(results[key]) for key in self.meta_keys if key in results})
+        inputs = torch.from_numpy(np.ascontiguousarray(results['img'].transpose(2, 0, 1)))
+        return dict(inputs=inputs, data_samples=data_samples)
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(meta_keys={self.meta_keys})'

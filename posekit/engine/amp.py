@@ -1,0 +1,64 @@
+"""Mixed precision on whatever device runs: bf16 autocast on CPU, bf16/fp16 on CUDA."""
+import contextlib
+from typing import Optional
+
+import torch
+from mmengine.logging import print_log
+from mmengine.optim import OptimWrapper
+
+from posekit.registry import OPTIM_WRAPPERS
+
+
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU has native bf16 matrix instructions (AVX512-BF16 or AMX)."""
+    try:
+        if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return True
+    except (AttributeError, RuntimeError):
+        pass
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return 'avx512_bf16' in flags or 'amx_bf16' in flags
+
+
+@OPTIM_WRAPPERS.register_module()
+class BF16OptimWrapper(OptimWrapper):
+    """An optimizer wrapper whose forward passes run under bf16 autocast.
+
+    bf16 has float32's exponent range, so no loss scaling is needed; this works on CPUs
+    with native bf16 support and on CUDA GPUs that have it.
+    """
+
+    @contextlib.contextmanager
+    def optim_context(self, model: torch.nn.Module):
+        device = next(model.parameters()).device.type
+        with super().optim_context(model), torch.autocast(device_type=device,
+                                                          dtype=torch.bfloat16):
+            yield
+
+
+def amp_optim_wrapper(optim_wrapper: dict, device: Optional[str] = None) -> dict:
+    """Turn an optimizer-wrapper config into its mixed-precision version for ``device``.
+
+    Args:
+        optim_wrapper: The config's ``optim_wrapper`` dict.
+        device: ``'cuda'`` or ``'cpu'``; None = CUDA when available.
+
+    Returns:
+        A new config: ``BF16OptimWrapper`` where bf16 is native, mmengine's fp16
+        ``AmpOptimWrapper`` on older GPUs, or the unchanged config (with a warning) on CPUs
+        without bf16.
+    """
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    cfg = dict(optim_wrapper)
+    if device == 'cuda':
+        cfg['type'] = 'BF16OptimWrapper' if torch.cuda.is_bf16_supported() else 'AmpOptimWrapper'
+    elif cpu_supports_bf16():
+        cfg['type'] = 'BF16OptimWrapper'
+    else:
+        print_log('--amp: this CPU has no native bf16 support; training in float32',
+                  logger='current', level=30)
+    return cfg

@@ -1,0 +1,4 @@
+"""Training hooks."""
+from .safe_checkpoint import SafeCheckpointHook
+
+__all__ = ['SafeCheckpointHook']

@@ -1,0 +1,4 @@
+"""Evaluation: metrics of labeled-frame and video predictions."""
+from . import metrics
+
+__all__ = ['metrics']

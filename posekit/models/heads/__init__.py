@@ -1,0 +1,4 @@
+"""Heads map backbone features to model outputs (heatmaps, keypoints, confidences)."""
+from .heatmap_head import HeatmapHead
+
+__all__ = ['HeatmapHead']

@@ -1,0 +1,215 @@
+"""PoseTracker: backbone + head + lists of losses, supervised or semi-supervised."""
+from collections.abc import Sequence
+from typing import Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from torch import Tensor, nn
+
+from posekit.registry import LOSSES, MODELS
+from ..geometry import input_to_frame
+
+#: Outputs derived from the head's input-space outputs (frame pixels, frame keypoint order).
+FRAME_KEYS = {'keypoints_pred_augmented': 'keypoints_pred'}
+#: Targets available on labeled batches.
+TARGET_KEYS = ('keypoints_targ', 'keypoints_targ_augmented')
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint's tensors do not fit the model built from the config."""
+
+
+@MODELS.register_module()
+class PoseTracker(BaseModel):
+    """A pose tracker assembled from registered parts (DESIGN.md §3).
+
+    ``forward(mode='loss')`` runs the labeled batch through the model and every loss in
+    ``losses``; when a batch also carries an ``unlabeled`` clip and ``unsupervised_losses``
+    is not empty, the clip's outputs go through those. Supervised training is simply
+    ``unsupervised_losses=[]``.
+
+    Args:
+        backbone: Backbone config (``MODELS``).
+        head: Head config (``MODELS``); ``in_channels`` defaults to the backbone's.
+        losses: Supervised loss configs (``LOSSES``), applied to labeled outputs.
+        unsupervised_losses: Loss configs applied to unlabeled-clip outputs.
+        data_preprocessor: Config of the batch preprocessor.
+        channels_last: Keep convolution weights in channels-last memory format.
+        init_cfg: mmengine initialisation config.
+    """
+
+    def __init__(self, backbone: dict, head: dict, losses: Sequence[dict] = (),
+                 unsupervised_losses: Sequence[dict] = (),
+                 data_preprocessor: Optional[dict] = None, channels_last: bool = False,
+                 init_cfg: Optional[dict] = None):
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='PoseDataPreprocessor', channels_last=channels_last)
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        head = dict(head)
+        if head.get('in_channels') is None:
+            head['in_channels'] = self.backbone.out_channels
+        self.head = MODELS.build(head)
+        self.losses = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
+        self.unsupervised_losses = nn.ModuleList(LOSSES.build(cfg) for cfg in unsupervised_losses)
+        self._check_losses()
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
+
+    # -- construction checks -------------------------------------------------------------
+    @property
+    def output_keys(self) -> list[str]:
+        """Keys of the outputs on unlabeled data (predictions only)."""
+        keys = list(self.head.output_keys)
+        for key in self.head.output_keys:
+            for src, dst in FRAME_KEYS.items():
+                if key.startswith(src):
+                    keys.append(dst + key[len(src):])
+        return keys
+
+    @property
+    def labeled_keys(self) -> list[str]:
+        """Keys of the outputs on labeled batches (predictions and targets)."""
+        return self.output_keys + list(TARGET_KEYS) + list(self.head.target_keys)
+
+    def _check_losses(self) -> None:
+        names = [loss.name for loss in [*self.losses, *self.unsupervised_losses]]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f'PoseTracker: loss names must be unique, {duplicated} repeat; '
+                             "give one of them name='...'")
+        for loss in self.losses:
+            loss.check_outputs(self.labeled_keys, f'{type(self.head).__name__} on labeled data')
+        for loss in self.unsupervised_losses:
+            loss.check_outputs(self.output_keys,
+                               f'{type(self.head).__name__} on unlabeled video')
+
+    # -- forward -------------------------------------------------------------------------
+    def extract_feat(self, inputs: Tensor) -> Tensor:
+        """Backbone features ``(N, C, H/32, W/32)`` of normalised images ``(N, 3, H, W)``."""
+        return self.backbone(inputs)
+
+    def predict_outputs(self, inputs: Tensor, input_from_frame: Tensor,
+                        flip_indices: Optional[Tensor] = None) -> dict[str, Tensor]:
+        """Head outputs plus their frame-pixel versions.
+
+        Args:
+            inputs: ``(N, 3, H, W)`` normalised images.
+            input_from_frame: ``(N, 3, 3)`` affine from frame to input pixels.
+            flip_indices: ``(N, K)`` keypoint permutation of flipped inputs, or None.
+
+        Returns:
+            The head's outputs (input space) plus ``keypoints_pred`` (frame pixels) and
+            ``confidences`` re-ordered to frame keypoint order.
+        """
+        outputs = self.head.predict(self.extract_feat(inputs))
+        for key in list(outputs):
+            for src, dst in FRAME_KEYS.items():
+                if key.startswith(src):
+                    outputs[dst + key[len(src):]] = input_to_frame(
+                        outputs[key], input_from_frame, flip_indices)
+        if flip_indices is not None:
+            for key in [k for k in outputs if k.startswith('confidences')]:
+                outputs[key] = input_to_frame(outputs[key], input_from_frame, flip_indices)
+        return outputs
+
+    def labeled_outputs(self, inputs: Tensor, data_samples: dict) -> dict[str, Tensor]:
+        """Outputs and targets of a labeled batch (the ``data_info`` vocabulary)."""
+        matrix, flip = data_samples['input_from_frame'], data_samples.get('flip_indices')
+        outputs = self.predict_outputs(inputs, matrix, flip)
+        keypoints = data_samples['keypoints'].float()
+        outputs['keypoints_targ_augmented'] = keypoints
+        outputs['keypoints_targ'] = input_to_frame(keypoints, matrix, flip)
+        if 'heatmaps' in data_samples:
+            outputs['heatmaps_targ'] = data_samples['heatmaps']
+        return outputs
+
+    def forward(self, inputs: Tensor, data_samples: Optional[dict] = None,
+                mode: str = 'tensor', unlabeled: Optional[dict] = None
+                ) -> Union[dict, list]:
+        """mmengine's entry point: ``mode`` is ``'loss'``, ``'predict'`` or ``'tensor'``."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples, unlabeled)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.head.predict(self.extract_feat(inputs))
+        raise ValueError(f"PoseTracker: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+
+    def loss(self, inputs: Tensor, data_samples: dict, unlabeled: Optional[dict] = None
+             ) -> dict[str, Tensor]:
+        """Weighted losses (``loss_{name}``) and raw logs of a training step.
+
+        Args:
+            inputs: ``(N, 3, H, W)`` labeled images.
+            data_samples: Collated labeled targets (``keypoints``, ``input_from_frame``, ...).
+            unlabeled: Optional clip ``dict(inputs (T, 3, H, W), input_from_frame (T, 3, 3))``.
+
+        Returns:
+            ``loss_{name}`` entries (summed by mmengine) and log entries without "loss" in
+            their key: each loss's raw value and weight, and the batch's pixel error.
+        """
+        results: dict[str, Tensor] = {}
+        outputs = self.labeled_outputs(inputs, data_samples)
+        self._add_losses(self.losses, outputs, results)
+        error = (outputs['keypoints_pred'] - outputs['keypoints_targ']).norm(dim=-1)
+        results['pixel_error'] = error[~error.isnan()].mean().detach() \
+            if (~error.isnan()).any() else error.new_tensor(0.)
+        if unlabeled is not None and len(self.unsupervised_losses):
+            clip_outputs = self.predict_outputs(unlabeled['inputs'],
+                                                unlabeled['input_from_frame'])
+            self._add_losses(self.unsupervised_losses, clip_outputs, results)
+        return results
+
+    @staticmethod
+    def _add_losses(losses: nn.ModuleList, outputs: dict, results: dict) -> None:
+        for loss in losses:
+            value, logs = loss(outputs, stage='train')
+            results[f'loss_{loss.name}'] = value
+            for key, log in logs.items():
+                results[key.split('/', 1)[1]] = log
+
+    @torch.no_grad()
+    def predict(self, inputs: Tensor, data_samples: dict) -> list[dict]:
+        """Frame-pixel predictions, one dict per sample (what metrics receive).
+
+        Returns:
+            Per sample: ``keypoints (K, 2)`` frame px, ``confidences (K,)``, and when labels
+            are present ``keypoints_gt (K, 2)`` frame px (NaN unlabeled); ``img_path``,
+            ``set`` and ``sample_idx`` are copied from the data sample when present.
+        """
+        matrix = data_samples['input_from_frame']
+        outputs = self.predict_outputs(inputs, matrix)
+        gt = input_to_frame(data_samples['keypoints'].float(), matrix) \
+            if 'keypoints' in data_samples else None
+        results = []
+        for i in range(inputs.shape[0]):
+            item = dict(keypoints=outputs['keypoints_pred'][i].float().cpu(),
+                        confidences=outputs['confidences'][i].float().cpu())
+            if gt is not None:
+                item['keypoints_gt'] = gt[i].cpu()
+            for key in ('img_path', 'image', 'set', 'sample_idx'):
+                if key in data_samples:
+                    item[key] = data_samples[key][i]
+            results.append(item)
+        return results
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """Refuse checkpoints whose tensors have other shapes, naming the first such key."""
+        own = self.state_dict()
+        for key, value in state_dict.items():
+            name = key[len(prefix):] if key.startswith(prefix) else key
+            if name in own and hasattr(value, 'shape') and value.shape != own[name].shape:
+                hint = ''
+                if name.startswith('head.'):
+                    hint = (f' The head predicts {self.head.num_keypoints} keypoints; the '
+                            'checkpoint was trained for another keypoint count.')
+                raise CheckpointMismatchError(
+                    f'checkpoint tensor {name!r} has shape {tuple(value.shape)}, the model '
+                    f'built from the config expects {tuple(own[name].shape)}.{hint}')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)

@@ -1,0 +1,45 @@
+"""Evaluate a checkpoint on every labeled frame: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Writes ``predictions.csv`` and ``predictions_pixel_error.csv`` into the work dir (by default
+the checkpoint's folder) and prints the metrics per split.
+"""
+import argparse
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from posekit.apis import prepare_test_config
+from posekit.apis.cli import run_cli
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a posekit model')
+    parser.add_argument('config', help='config file the model was trained with')
+    parser.add_argument('checkpoint', help='checkpoint file, or a work dir (its best checkpoint)')
+    parser.add_argument('--work-dir', help="output folder (default: the checkpoint's folder)")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config entries')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none')
+    return parser.parse_args()
+
+
+def format_metrics(metrics: dict) -> str:
+    """A two-column table of metric names and values."""
+    width = max(len(k) for k in metrics) if metrics else 0
+    return '\n'.join(f'{k:<{width}}  {v:.4f}' if isinstance(v, float) else f'{k:<{width}}  {v}'
+                     for k, v in metrics.items())
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    prepare_test_config(cfg, args.checkpoint, work_dir=args.work_dir)
+    metrics = Runner.from_cfg(cfg).test()
+    print(format_metrics(metrics))
+
+
+if __name__ == '__main__':
+    run_cli(main)
