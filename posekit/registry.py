@@ -90,8 +90,8 @@ PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS,
                           ['posekit.engine'])
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, ['posekit.visualization'])
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, ['posekit.visualization'])
-# Nodes with nothing of posekit's own, so the posekit scope resolves without warnings.
+# Nodes so the posekit scope resolves everywhere without mmengine's fallback warnings.
 OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, [])
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
-                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, [])
+                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, ['posekit.engine'])
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS, [])

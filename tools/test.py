@@ -5,11 +5,12 @@ the checkpoint's folder) and prints the metrics per split.
 """
 import argparse
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from posekit.apis import prepare_test_config
 from posekit.apis.cli import run_cli
+from posekit.apis.config import load_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,7 +34,7 @@ def format_metrics(metrics: dict) -> str:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     prepare_test_config(cfg, args.checkpoint, work_dir=args.work_dir)

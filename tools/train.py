@@ -1,11 +1,12 @@
 """Train a posekit model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
 import argparse
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from posekit.apis import prepare_train_config
 from posekit.apis.cli import run_cli
+from posekit.apis.config import load_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,7 +28,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     prepare_train_config(cfg, work_dir=args.work_dir, resume=args.resume, amp=args.amp)

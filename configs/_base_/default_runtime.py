@@ -9,9 +9,11 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=1,
                     save_best='pixel_error', rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # checkpoints load with torch.load(weights_only=True): no pickled numpy objects inside
+    safe_checkpoint=dict(type='SafeCheckpointHook'),
+    # fits every PCA loss on the train labels before training (does nothing without one)
+    pca_fit=dict(type='PCAFitHook'),
 )
-# checkpoints load with torch.load(weights_only=True): no pickled numpy objects inside
-custom_hooks = [dict(type='SafeCheckpointHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -1,14 +1,73 @@
-"""Prepare a config before building a Runner: toy data, keypoint count, work dir, AMP."""
+"""Load a config (custom imports) and prepare it before building a Runner: toy data,
+keypoint count, work dir, AMP."""
 import glob
+import importlib.util
 import os.path as osp
+import sys
 from typing import Optional
 
+import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.utils import import_modules_from_strings
 
 from posekit.datasets.io import find_label_files, read_keypoint_names
 from posekit.datasets.toy import ensure_toy_data
 from posekit.engine.amp import amp_optim_wrapper
+from posekit.models.trackers import CheckpointMismatchError
+
+
+def package_root(package: str, start: str) -> Optional[str]:
+    """The nearest folder at or above ``start`` that contains the top-level ``package``.
+
+    Args:
+        package: A top-level module name, e.g. ``'projects'``.
+        start: The folder to search from.
+
+    Returns:
+        The folder holding ``package/__init__.py`` or ``package.py``, or None.
+    """
+    folder = osp.abspath(start)
+    while True:
+        if osp.isfile(osp.join(folder, package, '__init__.py')) or \
+                osp.isfile(osp.join(folder, f'{package}.py')):
+            return folder
+        parent = osp.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def load_config(path: str) -> Config:
+    """Read a config file and import its ``custom_imports``, finding them beside the config.
+
+    ``python tools/train.py`` puts ``tools/`` (not the repository root) first on
+    ``sys.path``, so a plug-in package such as ``projects.bone_length`` would not import.
+    For each top-level package named in ``custom_imports`` that is not importable, the
+    nearest folder at or above the config file's folder that contains it is put first on
+    ``sys.path``; then the modules are imported as mmengine would.
+
+    Args:
+        path: The config file.
+
+    Returns:
+        The config, its custom modules imported (and so registered).
+
+    Raises:
+        ImportError: A custom import fails and ``allow_failed_imports`` is not set.
+    """
+    cfg = Config.fromfile(path, import_custom_modules=False)
+    custom = cfg.get('custom_imports')
+    if custom:
+        imports = custom['imports']
+        for module in [imports] if isinstance(imports, str) else imports:
+            package = module.split('.')[0]
+            if importlib.util.find_spec(package) is None:
+                root = package_root(package, osp.dirname(osp.abspath(path)))
+                if root is not None and root not in sys.path:
+                    sys.path.insert(0, root)
+        import_modules_from_strings(**custom)
+    return cfg
 
 
 def prepare_data(cfg: Config) -> None:
@@ -17,30 +76,33 @@ def prepare_data(cfg: Config) -> None:
         ensure_toy_data(**cfg.toy_data)
 
 
-def label_keypoint_names(cfg: Config) -> list[str]:
-    """Body part names from the header of the first label file of any dataloader."""
-    for key in ('train_dataloader', 'test_dataloader', 'val_dataloader'):
-        loader = cfg.get(key)
-        if loader and loader.get('dataset', {}).get('ann_file'):
-            dataset = loader['dataset']
-            path = find_label_files(dataset['ann_file'], dataset.get('data_root', ''))[0]
-            return read_keypoint_names(path)
-    raise ValueError('the config has no dataloader with a dataset ann_file')
+def label_keypoint_names(cfg: Config, loader: str = 'train_dataloader') -> list[str]:
+    """Body part names from the header of the first label file of a dataloader's dataset."""
+    dataset = (cfg.get(loader) or {}).get('dataset', {})
+    if not dataset.get('ann_file'):
+        raise ValueError(f'the config has no {loader} with a dataset ann_file')
+    path = find_label_files(dataset['ann_file'], dataset.get('data_root', ''))[0]
+    return read_keypoint_names(path)
 
 
-def fill_num_keypoints(cfg: Config) -> None:
-    """Set ``model.head.num_keypoints`` from the label file header when it is None.
+def fill_num_keypoints(cfg: Config, loader: str = 'train_dataloader') -> None:
+    """Set ``model.head.num_keypoints`` from a dataloader's label file header when it is None.
+
+    Args:
+        cfg: The config.
+        loader: The dataloader whose labels define the keypoints (``test_dataloader`` when
+            testing).
 
     Raises:
         ValueError: The config gives another count than the labels have.
     """
-    names = label_keypoint_names(cfg)
+    names = label_keypoint_names(cfg, loader)
     head = cfg.model.head
     if head.get('num_keypoints') is None:
         head.num_keypoints = len(names)
     elif head.num_keypoints != len(names):
-        raise ValueError(f'model.head.num_keypoints={head.num_keypoints} but the label files '
-                         f'have {len(names)} keypoints ({names})')
+        raise ValueError(f'model.head.num_keypoints={head.num_keypoints} but the {loader} '
+                         f'labels have {len(names)} keypoints ({names})')
 
 
 def default_work_dir(config_path: str) -> str:
@@ -99,15 +161,31 @@ def resolve_checkpoint(path: str) -> str:
     return path
 
 
+def check_checkpoint_keypoints(checkpoint: str, num_keypoints: int) -> None:
+    """Fail early, naming the file, when a checkpoint was trained for another keypoint count.
+
+    Raises:
+        CheckpointMismatchError: The checkpoint's dataset had another number of keypoints.
+    """
+    meta = torch.load(checkpoint, map_location='cpu', weights_only=True, mmap=True).get(
+        'meta', {})
+    names = meta.get('dataset_meta', {}).get('keypoint_names')
+    if names is not None and len(names) != num_keypoints:
+        raise CheckpointMismatchError(
+            f'{checkpoint} was trained for {len(names)} keypoints ({names}); the config\'s '
+            f'labels have {num_keypoints}')
+
+
 def prepare_test_config(cfg: Config, checkpoint: str, work_dir: Optional[str] = None
                         ) -> Config:
     """Point a config at a checkpoint (file or work dir) and write test outputs next to it."""
     checkpoint = resolve_checkpoint(checkpoint)
+    prepare_data(cfg)
+    fill_num_keypoints(cfg, 'test_dataloader')
+    check_checkpoint_keypoints(checkpoint, cfg.model.head.num_keypoints)
     cfg.work_dir = work_dir or osp.dirname(osp.abspath(checkpoint))
     cfg.load_from, cfg.resume = checkpoint, False
     for metric in cfg.get('test_evaluator', []):
         if metric.get('type') == 'PredictionsWriter' and metric.get('out_dir') is None:
             metric['out_dir'] = cfg.work_dir
-    prepare_data(cfg)
-    fill_num_keypoints(cfg)
     return cfg

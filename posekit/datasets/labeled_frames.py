@@ -75,7 +75,8 @@ class LabeledFramesDataset(BaseDataset):
         val_prob: Fraction for validation; the remaining rows are test.
         train_frames: Subsample the training rows (count or fraction); others are unused.
         seed: Seed of the split.
-        test_ann_file: Extra label file(s) whose rows are all test (e.g. a held-out session).
+        test_ann_file: Label file(s) whose rows are all test (e.g. a held-out session); they
+            are left out of ``ann_file`` matches.
         pipeline: Transform configs.
         test_mode: mmengine's flag (no refetch on failure).
         lazy_init: Defer reading the labels until first use.
@@ -92,9 +93,10 @@ class LabeledFramesDataset(BaseDataset):
             raise ValueError(f'LabeledFramesDataset: unknown split(s) {sorted(unknown)}; '
                              f"choose from {SPLITS} or 'all'")
         self.splits = tuple(splits)
-        self.label_files = find_label_files(ann_file, data_root)
         self.test_label_files = find_label_files(test_ann_file, data_root) \
             if test_ann_file else []
+        self.label_files = [p for p in find_label_files(ann_file, data_root)
+                            if p not in self.test_label_files]
         self.split_cfg = dict(train_prob=train_prob, val_prob=val_prob,
                               train_frames=train_frames, seed=seed)
         super().__init__(ann_file='', data_root=data_root, pipeline=list(pipeline),

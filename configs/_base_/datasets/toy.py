@@ -54,5 +54,22 @@ test_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(**labeled, split='all', pipeline=test_pipeline),
 )
+# unlabeled clips for semi-supervised recipes (SemiSupervisedTrainLoop reads this entry)
+unlabeled_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='clip_collate'),
+    dataset=dict(
+        type='VideoClipDataset',
+        data_root=data_root,
+        videos='videos',
+        input_size=input_size,
+        clip_length=16,
+        seed=0,
+        augment=dict(rotation=10., scale=(0.9, 1.1), brightness=0.2, contrast=0.2),
+    ),
+)
 val_evaluator = [dict(type='PixelError'), dict(type='PCK')]
 test_evaluator = [dict(type='PixelError'), dict(type='PCK'), dict(type='PredictionsWriter')]

@@ -65,13 +65,49 @@ def _update_geometry(results: dict, matrix: np.ndarray, img: np.ndarray) -> dict
     return results
 
 
+def warp_image(img: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Warp an image by an affine into an image of the same size, zero outside.
+
+    Args:
+        img (np.ndarray): ``(H, W, C)`` or ``(H, W)`` image.
+        matrix (np.ndarray): ``(3, 3)`` affine from ``img`` pixels to output pixels.
+
+    Returns:
+        np.ndarray: The warped image, same shape and dtype (bilinear, constant 0 border).
+    """
+    height, width = img.shape[:2]
+    return cv2.warpAffine(img, matrix[:2], (width, height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def resize_image(img: np.ndarray, input_size: tuple[int, int]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Resize an image to exactly ``input_size`` and return the matching affine.
+
+    A coordinate maps as ``x -> (x + 0.5) * W1 / W0 - 0.5`` (likewise ``y``). Shrinking uses
+    ``cv2.INTER_AREA``, enlarging ``cv2.INTER_LINEAR`` (area if either axis shrinks).
+
+    Args:
+        img (np.ndarray): ``(H0, W0, C)`` or ``(H0, W0)`` image.
+        input_size (tuple[int, int]): Output ``(W1, H1)``.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: The ``(H1, W1, ...)`` image and the ``(3, 3)`` float64
+        affine from ``img`` pixels to resized pixels.
+    """
+    height0, width0 = img.shape[:2]
+    width1, height1 = input_size
+    shrink = width1 < width0 or height1 < height0
+    resized = cv2.resize(img, (width1, height1),
+                         interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    sx, sy = width1 / width0, height1 / height0
+    matrix = np.array([[sx, 0., 0.5 * sx - 0.5], [0., sy, 0.5 * sy - 0.5], [0., 0., 1.]])
+    return resized, matrix
+
+
 def _warp(results: dict, matrix: np.ndarray) -> dict:
     """Warp ``results['img']`` by ``matrix`` into an image of the same size."""
-    img = results['img']
-    height, width = img.shape[:2]
-    warped = cv2.warpAffine(img, matrix[:2], (width, height), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return _update_geometry(results, matrix, warped)
+    return _update_geometry(results, matrix, warp_image(results['img'], matrix))
 
 
 @TRANSFORMS.register_module()
@@ -101,14 +137,7 @@ class Resize(BaseTransform):
         Returns:
             dict: ``results`` at the new size.
         """
-        img = results['img']
-        height0, width0 = img.shape[:2]
-        width1, height1 = self.input_size
-        shrink = width1 < width0 or height1 < height0
-        resized = cv2.resize(img, (width1, height1),
-                             interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-        sx, sy = width1 / width0, height1 / height0
-        matrix = np.array([[sx, 0., 0.5 * sx - 0.5], [0., sy, 0.5 * sy - 0.5], [0., 0., 1.]])
+        resized, matrix = resize_image(results['img'], self.input_size)
         return _update_geometry(results, matrix, resized)
 
     def __repr__(self) -> str:

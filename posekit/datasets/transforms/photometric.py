@@ -7,6 +7,19 @@ from posekit.registry import TRANSFORMS
 from .geometric import _check_prob
 
 
+def brightness_contrast_table(alpha: float, beta: float) -> np.ndarray:
+    """Lookup table of the intensity change ``v * alpha + beta``, rounded and clipped.
+
+    Args:
+        alpha (float): Contrast factor.
+        beta (float): Brightness offset in 0-255 units.
+
+    Returns:
+        np.ndarray: ``(256,)`` uint8 table; ``table[img]`` (or ``cv2.LUT``) applies it.
+    """
+    return np.clip(np.rint(np.arange(256) * alpha + beta), 0, 255).astype(np.uint8)
+
+
 @TRANSFORMS.register_module()
 class MotionBlur(BaseTransform):
     """Blur with a straight-line kernel of random odd length and random direction.
@@ -99,8 +112,7 @@ class BrightnessContrast(BaseTransform):
             return results
         alpha = np.random.uniform(1. - self.contrast, 1. + self.contrast)
         beta = np.random.uniform(-self.brightness, self.brightness) * 255.
-        table = np.clip(np.rint(np.arange(256) * alpha + beta), 0, 255).astype(np.uint8)
-        results['img'] = cv2.LUT(results['img'], table)
+        results['img'] = cv2.LUT(results['img'], brightness_contrast_table(alpha, beta))
         return results
 
     def __repr__(self) -> str:

@@ -1,5 +1,14 @@
 """Registered losses; importing this package registers them in ``LOSSES``."""
 from .base import Loss
 from .heatmap import HeatmapJSLoss, HeatmapKLLoss, HeatmapMSELoss
+from .pca import PCALoss, PCAMultiViewLoss, PCASingleViewLoss
+from .regression import RegressionMSELoss, RegressionRMSELoss, keypoint_distance
+from .temporal import TemporalHeatmapLoss, TemporalLoss
+from .unimodal import UnimodalHeatmapLoss, gaussian_heatmaps
 
-__all__ = ['Loss', 'HeatmapMSELoss', 'HeatmapKLLoss', 'HeatmapJSLoss']
+__all__ = [
+    'Loss', 'HeatmapMSELoss', 'HeatmapKLLoss', 'HeatmapJSLoss', 'TemporalLoss',
+    'TemporalHeatmapLoss', 'UnimodalHeatmapLoss', 'PCALoss', 'PCASingleViewLoss',
+    'PCAMultiViewLoss', 'RegressionMSELoss', 'RegressionRMSELoss', 'keypoint_distance',
+    'gaussian_heatmaps',
+]

@@ -27,7 +27,8 @@ class Loss(nn.Module):
         epsilon: Element-wise dead zone, ``relu(loss - epsilon)``: a scalar, or one value per
             keypoint (broadcast over the last dimension of the element-wise loss).
         reduction: ``'mean'`` (over valid elements), ``'sum'`` or ``'none'``.
-        data_info: Overrides of ``default_data_info`` entries (argument → output key).
+        data_info: Overrides of ``default_data_info`` entries (argument → output key, or
+            None to leave an optional argument out).
         name: Overrides the class's ``name`` (e.g. to use one loss class twice).
     """
 
@@ -70,7 +71,7 @@ class Loss(nn.Module):
         Raises:
             KeyError: naming the loss, the missing key and the available keys.
         """
-        missing = [v for v in self.data_info.values() if v not in available]
+        missing = [v for v in self.data_info.values() if v is not None and v not in available]
         if missing:
             raise KeyError(
                 f'{type(self).__name__} ({self.name!r}) needs output key(s) {missing} '
@@ -88,9 +89,14 @@ class Loss(nn.Module):
         raise NotImplementedError(f'{type(self).__name__} must implement compute()')
 
     def gather(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        """Pick the :meth:`compute` arguments out of ``outputs`` through ``data_info``."""
+        """Pick the :meth:`compute` arguments out of ``outputs`` through ``data_info``.
+
+        An argument mapped to None is left out (for optional arguments, e.g. the
+        confidences of the temporal loss on a regression model, which has none).
+        """
         try:
-            return {arg: outputs[key] for arg, key in self.data_info.items()}
+            return {arg: outputs[key] for arg, key in self.data_info.items()
+                    if key is not None}
         except KeyError as err:
             raise KeyError(f'{type(self).__name__} ({self.name!r}) needs output key '
                            f'{err.args[0]!r}; available: {sorted(outputs)}') from None

@@ -145,7 +145,8 @@ class PoseTracker(BaseModel):
         Args:
             inputs: ``(N, 3, H, W)`` labeled images.
             data_samples: Collated labeled targets (``keypoints``, ``input_from_frame``, ...).
-            unlabeled: Optional clip ``dict(inputs (T, 3, H, W), input_from_frame (T, 3, 3))``.
+            unlabeled: Optional clip ``dict(inputs (T, 3, H, W), data_samples=dict(
+                input_from_frame (T, 3, 3)))``.
 
         Returns:
             ``loss_{name}`` entries (summed by mmengine) and log entries without "loss" in
@@ -158,8 +159,8 @@ class PoseTracker(BaseModel):
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
         if unlabeled is not None and len(self.unsupervised_losses):
-            clip_outputs = self.predict_outputs(unlabeled['inputs'],
-                                                unlabeled['input_from_frame'])
+            clip_outputs = self.predict_outputs(
+                unlabeled['inputs'], unlabeled['data_samples']['input_from_frame'])
             self._add_losses(self.unsupervised_losses, clip_outputs, results)
         return results
 
@@ -186,8 +187,11 @@ class PoseTracker(BaseModel):
             if 'keypoints' in data_samples else None
         results = []
         for i in range(inputs.shape[0]):
-            item = dict(keypoints=outputs['keypoints_pred'][i].float().cpu(),
-                        confidences=outputs['confidences'][i].float().cpu())
+            keypoints = outputs['keypoints_pred'][i].float().cpu()
+            # a model without confidences (regression) reports NaN likelihoods
+            conf = outputs['confidences'][i].float().cpu() if 'confidences' in outputs \
+                else torch.full(keypoints.shape[:1], float('nan'))
+            item = dict(keypoints=keypoints, confidences=conf)
             if gt is not None:
                 item['keypoints_gt'] = gt[i].cpu()
             for key in ('img_path', 'image', 'set', 'sample_idx'):

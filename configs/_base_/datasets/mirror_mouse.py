@@ -1,0 +1,57 @@
+# Lightning Pose's mirror-mouse example: 406x396 greyscale frames with a top and a bottom
+# (mirror) view, 17 keypoints (7 body parts per view + 3 obstacle markers), 90 labeled frames.
+data_root = '../shared/data/mirror-mouse-example'
+input_size = (256, 256)  # (W, H), as LP's config for this dataset
+
+train_pipeline = [
+    dict(type='LoadFrame', cache=True),
+    dict(type='Resize', input_size=input_size),
+    dict(type='RandomAffine', rotation=25., scale=(0.8, 1.2)),
+    dict(type='RandomCropPad', percent=(-0.15, 0.15), prob=0.5),
+    dict(type='MotionBlur', prob=0.3),
+    dict(type='BrightnessContrast', prob=0.5),
+    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='PackPoseInputs'),
+]
+test_pipeline = [
+    dict(type='LoadFrame'),
+    dict(type='Resize', input_size=input_size),
+    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='PackPoseInputs'),
+]
+
+# LP's split: 95% train, 5% validation, the rest (one frame at 90 labels) test; we keep 10%
+# for test so the reported test error averages more than one frame
+labeled = dict(
+    type='LabeledFramesDataset',
+    data_root=data_root,
+    ann_file='CollectedData.csv',
+    train_prob=0.8,
+    val_prob=0.1,
+    seed=0,
+)
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**labeled, split='train', pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=16,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**labeled, split='validation', pipeline=test_pipeline),
+)
+test_dataloader = dict(
+    batch_size=16,
+    num_workers=1,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**labeled, split='all', pipeline=test_pipeline),
+)
+val_evaluator = [dict(type='PixelError'), dict(type='PCK')]
+test_evaluator = [dict(type='PixelError'), dict(type='PCK'), dict(type='PredictionsWriter')]

@@ -1,0 +1,30 @@
+# Semi-supervised heatmap tracker on the built-in toy data: labeled frames of session 1 plus
+# unlabeled clips of sessions 1-2, with temporal, single-view PCA and multi-view PCA losses.
+_base_ = [
+    '_base_/default_runtime.py',
+    '_base_/schedule.py',
+    '_base_/datasets/toy.py',
+]
+
+# toy keypoints: 7 body parts seen in the top view (columns 0-6) and the bottom view (7-13)
+top, bottom = list(range(0, 7)), list(range(7, 14))
+
+model = dict(
+    type='PoseTracker',
+    data_preprocessor=dict(type='PoseDataPreprocessor', mean=[127.] * 3, std=[128.] * 3),
+    backbone=dict(type='EfficientNetLite0', pretrained=True),
+    head=dict(type='HeatmapHead', num_keypoints=None, downsample=2, sigma=1.25),
+    losses=[dict(type='HeatmapMSELoss')],
+    unsupervised_losses=[
+        # frame-to-frame jumps above 8 px (the figure moves < 4 px per frame)
+        dict(type='TemporalLoss', epsilon=8., prob_threshold=0.05, loss_weight=5e-3),
+        dict(type='PCASingleViewLoss', columns=top + bottom, loss_weight=5e-3),
+        dict(type='PCAMultiViewLoss', view_columns=[top, bottom], loss_weight=5e-3),
+    ],
+)
+
+train_cfg = dict(type='SemiSupervisedTrainLoop', max_epochs=100, val_interval=10,
+                 min_steps_per_epoch=5)
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[70, 90], gamma=0.5)]
+custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=10, increase_per_epoch=0.05)]
+default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10))

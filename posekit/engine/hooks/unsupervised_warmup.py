@@ -1,0 +1,48 @@
+"""Ramp the unsupervised losses' weight in over epochs (Lightning Pose's AnnealWeight)."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from posekit.registry import HOOKS
+
+
+@HOOKS.register_module()
+class UnsupervisedWarmupHook(Hook):
+    """Scale every unsupervised loss by a weight that grows from ``initial`` to ``final``.
+
+    Until ``start_epoch`` the weight is ``initial``; each later epoch adds
+    ``increase_per_epoch`` (LP: 0.01) up to ``final``. Supervised losses are never scaled.
+    The current weight is stored in checkpoints, so ``--resume`` continues the ramp.
+
+    Args:
+        start_epoch: Last epoch (0-based) trained at the initial weight.
+        increase_per_epoch: Weight added per epoch after ``start_epoch``.
+        initial: Weight before the ramp.
+        final: Weight the ramp stops at.
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    def __init__(self, start_epoch: int = 0, increase_per_epoch: float = 0.01,
+                 initial: float = 0., final: float = 1.):
+        self.start_epoch = start_epoch
+        self.increase_per_epoch = increase_per_epoch
+        self.initial = initial
+        self.final = final
+        self.weight = initial
+
+    def before_train_epoch(self, runner) -> None:
+        if runner.epoch > self.start_epoch:
+            self.weight = min(self.weight + self.increase_per_epoch, self.final)
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        for loss in model.unsupervised_losses:
+            loss.weight_scale = self.weight
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        runner.message_hub.update_scalar('train/unsupervised_weight', self.weight)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint['unsupervised_warmup'] = dict(weight=self.weight)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if 'unsupervised_warmup' in checkpoint:
+            self.weight = float(checkpoint['unsupervised_warmup']['weight'])

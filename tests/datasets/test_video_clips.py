@@ -1,0 +1,281 @@
+"""Tests for posekit.datasets.video_io and VideoClipDataset on small synthetic mp4v videos.
+
+The "coded" videos carry their frame index in the image: bit ``b`` of the index is a white
+block in the top third of the frame, which survives mp4v compression and resizing.
+"""
+import os
+import pickle
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+import posekit.datasets
+from posekit.datasets import (VideoClipDataset, VideoInfo, VideoReadError, VideoReaderCache,
+                              clip_collate, list_videos, read_frames, video_info)
+from posekit.registry import DATASETS
+
+BITS = 6
+INPUT_SIZE = (48, 40)
+DOT = (46.3, 27.6)  # (x, y) of the blob in the 80 x 64 dot video, frame pixels
+
+
+def write_video(path, frames_rgb, fps=30.):
+    """Write ``(H, W, 3)`` RGB frames to ``path`` as an mp4v video and return the path."""
+    height, width = frames_rgb[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
+    for frame in frames_rgb:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return str(path)
+
+
+def block_centres(width, height):
+    """``(BITS, 2)`` frame-pixel centres of the bit blocks of a ``width x height`` frame."""
+    block_w = width // BITS
+    return np.array([[b * block_w + (block_w - 1) / 2, (height // 3 - 1) / 2]
+                     for b in range(BITS)])
+
+
+def coded_frame(index, width, height):
+    """A black frame whose top third shows ``index`` in binary (bit b: block b white)."""
+    frame = np.zeros((height, width, 3), np.uint8)
+    block_w = width // BITS
+    for b in range(BITS):
+        if index >> b & 1:
+            frame[:height // 3, b * block_w:(b + 1) * block_w] = 255
+    return frame
+
+
+def coded_video(path, num_frames=40, width=64, height=48):
+    return write_video(path, [coded_frame(i, width, height) for i in range(num_frames)])
+
+
+def decode_index(img, input_from_frame, width, height):
+    """Read the frame index from an ``(H, W, 3)`` input image through ``input_from_frame``."""
+    centres = block_centres(width, height) @ input_from_frame[:2, :2].T + input_from_frame[:2, 2]
+    bits = [img[int(round(y)), int(round(x))].mean() > 128 for x, y in centres]
+    return sum(int(bit) << b for b, bit in enumerate(bits))
+
+
+def decode_clip(item, width, height):
+    """The frame indices shown in a dataset item from a ``width x height`` coded video."""
+    frames = item['inputs'].numpy().transpose(0, 2, 3, 1)
+    matrices = item['data_samples']['input_from_frame'].numpy().astype(np.float64)
+    return [decode_index(f, m, width, height) for f, m in zip(frames, matrices)]
+
+
+def dot_video(path, num_frames=20, width=80, height=64, sigma=2.):
+    """A black video with a Gaussian blob (peak 255) at ``DOT`` in every frame."""
+    y, x = np.mgrid[:height, :width]
+    blob = 255. * np.exp(-((x - DOT[0]) ** 2 + (y - DOT[1]) ** 2) / (2 * sigma ** 2))
+    frame = np.repeat(np.rint(blob).astype(np.uint8)[..., None], 3, axis=2)
+    return write_video(path, [frame] * num_frames)
+
+
+def apply(matrix, points):
+    """Apply a ``(3, 3)`` affine to ``(N, 2)`` points."""
+    return points @ matrix[:2, :2].T + matrix[:2, 2]
+
+
+def blob_centre(img):
+    """Sub-pixel ``(x, y)`` of the bright blob: centroid of the pixels above half height."""
+    grey = img.astype(np.float64).mean(axis=2)
+    weights = np.clip(grey - (np.median(grey) + grey.max()) / 2, 0, None)
+    y, x = np.mgrid[:grey.shape[0], :grey.shape[1]]
+    return np.array([(weights * x).sum(), (weights * y).sum()]) / weights.sum()
+
+
+def starts(dataset):
+    return [int(dataset[i]['data_samples']['frame_indices'][0]) for i in range(len(dataset))]
+
+
+@pytest.fixture(scope='module')
+def videos(tmp_path_factory):
+    root = tmp_path_factory.mktemp('videos')
+    return dict(root=str(root), small=coded_video(root / 'small.mp4'),
+                large=coded_video(root / 'large.mp4', num_frames=24, width=96, height=72),
+                dot=dot_video(root / 'dot.mp4'))
+
+
+# ---------------------------------------------------------------- video_io
+
+def test_video_info_and_read_frames(videos):
+    assert video_info(videos['small']) == VideoInfo(num_frames=40, width=64, height=48,
+                                                    fps=30.)
+    frames = read_frames(videos['small'], [0, 5, 39])
+    assert frames.shape == (3, 48, 64, 3) and frames.dtype == np.uint8
+    assert [decode_index(f, np.eye(3), 64, 48) for f in frames] == [0, 5, 39]
+
+
+def test_list_videos_folder_glob_and_list(videos, tmp_path):
+    root = videos['root']
+    expected = sorted([videos['dot'], videos['large'], videos['small']])
+    assert list_videos(root) == expected
+    assert list_videos('*.mp4', root=root) == expected
+    assert list_videos(['small.mp4', videos['small'], 'l*.mp4'], root=root) == \
+        [videos['large'], videos['small']]
+    with pytest.raises(FileNotFoundError, match='nothing'):
+        list_videos(str(tmp_path / 'nothing*.mp4'))
+    with pytest.raises(FileNotFoundError, match='no video'):
+        list_videos(str(tmp_path))
+
+
+def test_reader_cache_is_per_process_and_not_pickled(videos):
+    cache = VideoReaderCache(max_open=1)
+    reader = cache.get(videos['small'])
+    assert cache.get(videos['small']) is reader
+    cache.get(videos['large'])
+    assert list(cache._readers) == [(os.getpid(), videos['large'])]
+    assert not pickle.loads(pickle.dumps(cache))._readers
+
+
+# ---------------------------------------------------------------- VideoClipDataset
+
+def test_clip_holds_consecutive_frames(videos):
+    dataset = DATASETS.build(dict(type='VideoClipDataset', videos=videos['small'],
+                                  input_size=INPUT_SIZE, clip_length=8))
+    assert len(dataset) == 40 // 8
+    for i in range(len(dataset)):
+        item = dataset[i]
+        samples = item['data_samples']
+        assert item['inputs'].shape == (8, 3, 40, 48) and item['inputs'].dtype == torch.uint8
+        assert samples['input_from_frame'].shape == (8, 3, 3)
+        assert samples['input_from_frame'].dtype == torch.float32
+        assert samples['frame_indices'].dtype == torch.int64
+        assert samples['video'] == videos['small']
+        indices = samples['frame_indices'].tolist()
+        assert indices == list(range(indices[0], indices[0] + 8))
+        assert decode_clip(item, 64, 48) == indices
+
+
+def test_clips_are_reproducible_and_change_with_epoch(videos):
+    kwargs = dict(videos=videos['small'], input_size=INPUT_SIZE, clip_length=4, seed=3)
+    first, second = VideoClipDataset(**kwargs), VideoClipDataset(**kwargs)
+    assert torch.equal(first[2]['inputs'], second[2]['inputs'])
+    epoch0 = starts(first)
+    assert starts(second) == epoch0
+    first.set_epoch(1)
+    assert first.epoch == 1
+    assert starts(first) != epoch0
+    second.set_epoch(1)
+    assert starts(second) == starts(first)
+    assert starts(VideoClipDataset(**{**kwargs, 'seed': 4})) != epoch0
+
+
+def test_videos_of_different_sizes(videos):
+    dataset = VideoClipDataset([videos['small'], videos['large']], input_size=INPUT_SIZE,
+                               clip_length=8, clips_per_epoch=12)
+    seen = set()
+    for i in range(len(dataset)):
+        item = dataset[i]
+        samples = item['data_samples']
+        width, height = (64, 48) if samples['video'] == videos['small'] else (96, 72)
+        seen.add(samples['video'])
+        assert item['inputs'].shape == (8, 3, 40, 48)
+        np.testing.assert_allclose(samples['input_from_frame'][0, 0, 0], 48 / width)
+        np.testing.assert_allclose(samples['input_from_frame'][0, 1, 1], 40 / height)
+        assert decode_clip(item, width, height) == samples['frame_indices'].tolist()
+    assert seen == {videos['small'], videos['large']}
+
+
+def test_augmentation_moves_content_with_input_from_frame(videos):
+    dataset = VideoClipDataset(videos['dot'], input_size=INPUT_SIZE, clip_length=4,
+                               augment=dict(rotation=25., scale=(0.8, 1.2), brightness=0.2,
+                                            contrast=0.2))
+    matrices = set()
+    for i in range(len(dataset)):
+        item = dataset[i]
+        matrix = item['data_samples']['input_from_frame'].numpy().astype(np.float64)
+        assert (matrix == matrix[0]).all()  # one affine per clip
+        matrix = matrix[0]
+        matrices.add(matrix.tobytes())
+        # keypoints round-trip frame -> input -> frame
+        points = np.array([[0., 0.], [79., 63.], [DOT[0], DOT[1]], [12.5, 40.25]])
+        back = apply(np.linalg.inv(matrix), apply(matrix, points))
+        np.testing.assert_allclose(back, points, atol=1e-4)
+        for frame in item['inputs'].numpy().transpose(0, 2, 3, 1):
+            expected = apply(matrix, np.array([DOT]))[0]
+            y, x = np.unravel_index(np.argmax(frame.sum(axis=2)), frame.shape[:2])
+            assert np.hypot(x - expected[0], y - expected[1]) <= 1.5
+            recovered = apply(np.linalg.inv(matrix), blob_centre(frame)[None])[0]
+            assert np.hypot(*(recovered - DOT)) <= 0.5
+    assert len(matrices) == len(dataset)  # a new draw per clip
+
+
+def test_augmentation_does_not_change_which_frames_are_drawn(videos):
+    kwargs = dict(videos=videos['small'], input_size=INPUT_SIZE, clip_length=4)
+    plain = VideoClipDataset(**kwargs)
+    augmented = VideoClipDataset(**kwargs, augment=dict(rotation=10.))
+    assert starts(plain) == starts(augmented)
+    fixed = VideoClipDataset(**kwargs, augment=dict(rotation=10.), test_mode=True)
+    assert torch.equal(fixed[0]['inputs'], plain[0]['inputs'])
+    with pytest.raises(ValueError, match='rotate'):
+        VideoClipDataset(**kwargs, augment=dict(rotate=10.))
+
+
+def test_missing_unreadable_and_short_videos_are_named(videos, tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing.mp4'):
+        VideoClipDataset([videos['small'], str(tmp_path / 'missing.mp4')],
+                         input_size=INPUT_SIZE)
+    bad = tmp_path / 'bad.mp4'
+    bad.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, np.uint8).tobytes())
+    with pytest.raises(VideoReadError, match='bad.mp4'):
+        VideoClipDataset([videos['small'], str(bad)], input_size=INPUT_SIZE)
+    short = coded_video(tmp_path / 'short.mp4', num_frames=10)
+    with pytest.raises(ValueError, match=r'short\.mp4.* 10 frames.*clip_length=16'):
+        VideoClipDataset(short, input_size=INPUT_SIZE, clip_length=16)
+
+
+def test_clip_collate_passes_one_clip_through(videos):
+    item = VideoClipDataset(videos['small'], input_size=INPUT_SIZE, clip_length=4)[0]
+    assert clip_collate([item]) is item
+    with pytest.raises(ValueError, match='batch_size=1'):
+        clip_collate([item, item])
+
+
+def test_dataloader_workers_decode_clips(videos):
+    """Built (and even read once) in the main process, then used by 2 forked workers."""
+    dataset = VideoClipDataset([videos['small'], videos['large']], input_size=INPUT_SIZE,
+                               clip_length=8, clips_per_epoch=6)
+    expected = [dataset[i] for i in range(len(dataset))]  # opens readers in this process
+    loader = DataLoader(dataset, batch_size=1, num_workers=2, collate_fn=clip_collate,
+                        timeout=60, persistent_workers=True)
+    for epoch in range(2):
+        dataset.set_epoch(epoch)
+        if epoch:
+            expected = [dataset[i] for i in range(len(dataset))]
+        clips = list(loader)
+        assert len(clips) == len(dataset)
+        for clip, want in zip(clips, expected):
+            assert clip['inputs'].shape == (8, 3, 40, 48)
+            assert torch.equal(clip['inputs'], want['inputs'])
+            assert torch.equal(clip['data_samples']['frame_indices'],
+                               want['data_samples']['frame_indices'])
+
+
+@pytest.mark.parametrize('load', [
+    'import posekit.datasets.video_io',
+    # the module on its own, so its import order is tested, not the package's __init__
+    'import importlib.util\n'
+    "spec = importlib.util.spec_from_file_location('video_io', {path!r})\n"
+    'spec.loader.exec_module(importlib.util.module_from_spec(spec))',
+], ids=['package', 'module'])
+def test_importing_video_io_first_keeps_png_reading_working(tmp_path, load):
+    """decord imported before cv2 breaks cv2.imread of PNGs; video_io must prevent it."""
+    png = str(tmp_path / 'dot.png')
+    cv2.imwrite(png, np.full((8, 8, 3), 7, np.uint8))
+    path = os.path.join(os.path.dirname(posekit.datasets.__file__), 'video_io.py')
+    code = ('import sys\n'
+            f'{load.format(path=path)}\n'
+            "assert 'decord' in sys.modules\n"
+            'import cv2\n'
+            f'img = cv2.imread({png!r})\n'
+            'assert img is not None and int(img[0, 0, 0]) == 7\n')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr

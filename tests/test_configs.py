@@ -1,0 +1,31 @@
+"""Every config in configs/ (and projects/*/configs/) builds its model and datasets."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from posekit.apis import fill_num_keypoints, prepare_data
+from posekit.registry import DATASETS, MODELS
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted(p for p in [*ROOT.glob('configs/**/*.py'), *ROOT.glob('projects/*/configs/*.py')]
+                 if '_base_' not in p.parts)
+SHARED = ROOT.parent / 'shared' / 'data'
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_config_builds(path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    cfg = Config.fromfile(str(path))
+    if '../shared/data' in str(cfg.train_dataloader.dataset.get('data_root', '')) \
+            and not SHARED.is_dir():
+        pytest.skip(f'{SHARED} is absent on this machine')
+    init_default_scope(cfg.default_scope)
+    prepare_data(cfg)
+    fill_num_keypoints(cfg)
+    model = MODELS.build(cfg.model)
+    assert model.head.num_keypoints >= 1
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(key):
+            assert len(DATASETS.build(cfg[key].dataset)) > 0, key

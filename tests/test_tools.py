@@ -1,0 +1,95 @@
+"""End-to-end runs of tools/ as a user runs them (slow: tens of seconds)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST = ['train_dataloader.batch_size=8', 'train_dataloader.num_workers=1',
+        'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
+        'default_hooks.logger.interval=1']
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args, check=True):
+    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}')
+    return result
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('heatmap')
+    run('tools/train.py', 'configs/heatmap.py', '--work-dir', str(work_dir),
+        '--cfg-options', 'train_cfg.max_epochs=2', *FAST)
+    return work_dir
+
+
+def test_training_writes_checkpoints_that_load_weights_only(trained):
+    assert (trained / 'heatmap.py').is_file()
+    assert (trained / 'epoch_2.pth').is_file()
+    assert len(list(trained.glob('best_pixel_error_epoch_*.pth'))) == 1
+    checkpoint = torch.load(trained / 'epoch_2.pth', weights_only=True)
+    assert checkpoint['meta']['epoch'] == 2
+    assert checkpoint['meta']['dataset_meta']['num_keypoints'] == 14
+    assert list(trained.glob('*/vis_data/events.out.tfevents.*')), 'no TensorBoard log'
+
+
+def test_resume_continues_from_the_saved_epoch(trained, tmp_path):
+    work_dir = tmp_path / 'resumed'
+    run('tools/train.py', 'configs/heatmap.py', '--work-dir', str(work_dir),
+        '--resume', str(trained / 'epoch_2.pth'), '--cfg-options', 'train_cfg.max_epochs=3',
+        *FAST)
+    assert not (work_dir / 'epoch_1.pth').exists()
+    checkpoint = torch.load(work_dir / 'epoch_3.pth', weights_only=True)
+    assert checkpoint['meta']['epoch'] == 3
+    assert checkpoint['meta']['iter'] == 3 * 9  # 72 train frames, batch 8
+    log = next(work_dir.glob('*/*.log')).read_text()
+    assert 'resumed epoch: 2, iter: 18' in log
+    assert 'Epoch(train) [3]' in log and 'Epoch(train) [1]' not in log
+
+
+def test_test_tool_writes_predictions_and_errors(trained):
+    result = run('tools/test.py', 'configs/heatmap.py', str(trained))
+    assert 'pixel_error_test' in result.stdout
+    preds = pd.read_csv(trained / 'predictions.csv', header=[0, 1, 2], index_col=0)
+    # 80 session-1 frames (train/validation) + 100 held-out session-3 frames (test)
+    assert len(preds) == 180
+    assert preds.columns[0] == ('posekit', 'nose_top', 'x')
+    assert list(preds.columns.get_level_values(2)[:3]) == ['x', 'y', 'likelihood']
+    sets = preds.iloc[:, -1]
+    assert sets.value_counts().to_dict() == {'test': 100, 'train': 72, 'validation': 8}
+    assert preds.index[0].startswith('labeled-data/session')
+    errors = pd.read_csv(trained / 'predictions_pixel_error.csv', index_col=0)
+    assert errors.shape == (180, 15) and errors.columns[-1] == 'set'
+    assert np.isfinite(errors.iloc[:, :-1].to_numpy(dtype=float)).sum() > 170 * 14
+
+
+def test_checkpoint_with_other_keypoint_count_is_refused(trained, tmp_path):
+    labels = pd.read_csv(ROOT / 'data/toy/labeled-data/session1/CollectedData.csv',
+                         header=[0, 1, 2], index_col=0)
+    labels.iloc[:, :-2].to_csv(tmp_path / 'labels13.csv')
+    result = run('tools/test.py', 'configs/heatmap.py', str(trained / 'epoch_2.pth'),
+                 '--work-dir', str(tmp_path), '--cfg-options',
+                 f'test_dataloader.dataset.ann_file={tmp_path / "labels13.csv"}',
+                 'test_dataloader.dataset.test_ann_file=None', check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f'error: {trained / "epoch_2.pth"} was trained for 14 keypoints')
+    assert "the config's labels have 13" in result.stderr
+    assert not (tmp_path / 'predictions.csv').exists()
+
+
+def test_unknown_type_is_one_clear_error(tmp_path):
+    result = run('tools/train.py', 'configs/heatmap.py', '--work-dir', str(tmp_path),
+                 '--cfg-options', 'model.losses.0.type=HeatmapMSELos', check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: 'HeatmapMSELos' is not in the posekit 'loss' registry; "
+        "did you mean 'HeatmapMSELoss'")
