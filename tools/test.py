@@ -1,14 +1,21 @@
 """Evaluate a checkpoint on every labeled frame: ``python tools/test.py CONFIG CHECKPOINT``.
 
 Writes ``predictions.csv`` and ``predictions_pixel_error.csv`` into the work dir (by default
-the checkpoint's folder) and prints the metrics per split.
+the checkpoint's folder), ``predictions_pca_*_error.csv`` for models with fitted PCA losses,
+the pictures ``predictions_pixel_error.png`` and ``predictions_calibration.png``, and prints
+the metrics per split. When the config lists ``test_videos``, each is predicted into
+``video_preds/`` and its video metrics are printed with the others (docs/outputs.md).
 """
 import argparse
+import os.path as osp
 
 from mmengine.config import DictAction
+from mmengine.dist import is_main_process
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from posekit.apis import prepare_test_config
+from posekit.apis import (evaluate_test_videos, prepare_for_inference, prepare_test_config,
+                          write_test_outputs)
 from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
 
@@ -38,7 +45,18 @@ def main() -> None:
     cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     prepare_test_config(cfg, args.checkpoint, work_dir=args.work_dir)
-    metrics = Runner.from_cfg(cfg).test()
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if is_main_process():
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        prepare_for_inference(model, cfg, runner.test_dataloader.dataset.metainfo)
+        writer = next((m for m in cfg.test_evaluator if m.get('type') == 'PredictionsWriter'),
+                      None)
+        if writer is not None:
+            write_test_outputs(model, writer['out_dir'], writer.get('prefix', 'predictions'))
+        if cfg.get('test_videos'):
+            metrics.update(evaluate_test_videos(model, cfg.test_videos,
+                                                osp.join(cfg.work_dir, 'video_preds')))
     print(format_metrics(metrics))
 
 

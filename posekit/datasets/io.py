@@ -301,3 +301,27 @@ def write_dlc_csv(path: str, index: Sequence, keypoint_names: Sequence[str],
     df = to_dataframe(index, keypoint_names, keypoints, **kwargs)
     write_csv_atomic(df, path)
     return df
+
+
+def from_dataframe(df: pd.DataFrame) -> tuple[list[str], np.ndarray, Optional[np.ndarray]]:
+    """Arrays of a DLC-format DataFrame (the inverse of :func:`to_dataframe`).
+
+    Columns whose last header level is not ``x``, ``y`` or ``likelihood`` (e.g. ``set``)
+    are ignored, so a DataFrame read back with ``pd.read_csv(path, header=[0, 1, 2],
+    index_col=0)`` works as well.
+
+    Args:
+        df: Columns with 3 levels (scorer, bodyparts, coords).
+
+    Returns:
+        Keypoint names (K), ``(N, K, 2)`` float64 coordinates, and ``(N, K)`` float64
+        likelihoods (None when the DataFrame has no likelihood columns).
+    """
+    x = df.xs('x', axis=1, level=-1)
+    names = list(x.columns.get_level_values(-1))
+    keypoints = np.stack([x.to_numpy(dtype=float),
+                          df.xs('y', axis=1, level=-1).to_numpy(dtype=float)], axis=-1)
+    coords = set(df.columns.get_level_values(-1))
+    likelihood = df.xs('likelihood', axis=1, level=-1).to_numpy(dtype=float) \
+        if 'likelihood' in coords else None
+    return names, keypoints, likelihood

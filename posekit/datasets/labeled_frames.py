@@ -1,15 +1,19 @@
 """Labeled frames of a DeepLabCut-style project, split into train / validation / test."""
+import logging
 import os.path as osp
+import re
 from collections.abc import Sequence
 from typing import Optional, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 
 from posekit.registry import DATASETS
 from .io import LabelTable, find_label_files, read_label_files
 
 SPLITS = ('train', 'validation', 'test', 'unused')
+FRAME_NUMBER = re.compile(r'\d+')
 
 
 def split_sizes(n: int, train_prob: float, val_prob: float) -> tuple[int, int, int]:
@@ -59,12 +63,47 @@ def assign_splits(n: int, train_prob: float = 0.95, val_prob: float = 0.05,
     return sets
 
 
+def context_image_paths(image: str, context: int) -> list[str]:
+    """Paths of the frames ``t - context … t + context`` around a labeled frame (LP's rule).
+
+    The frame number ``t`` is the first integer in the file name's stem; neighbours keep its
+    zero padding (``img0123.png`` → ``img0121.png`` … ``img0125.png``) and numbers below 0
+    become 0. Whether the files exist is not checked here.
+
+    Args:
+        image: Path of the centre frame, e.g. ``labeled-data/session1/img00012.png``.
+        context: Frames on each side.
+
+    Returns:
+        ``2 * context + 1`` paths in time order, ``image`` itself in the middle.
+
+    Raises:
+        ValueError: The file name holds no number.
+    """
+    folder, name = osp.split(image)
+    stem, ext = osp.splitext(name)
+    match = FRAME_NUMBER.search(stem)
+    if match is None:
+        raise ValueError(f'{image!r}: no frame number in the file name, so its context frames '
+                         'cannot be found (context models need names like img0123.png)')
+    digits = match.group()
+    head, tail = stem[:match.start()], stem[match.end():]
+    centre = int(digits)
+    return [osp.join(folder, f'{head}{str(max(centre + offset, 0)).zfill(len(digits))}'
+                             f'{tail}{ext}')
+            for offset in range(-context, context + 1)]
+
+
 @DATASETS.register_module()
 class LabeledFramesDataset(BaseDataset):
     """Labeled frames from DeepLabCut-format CSV files.
 
     Each item is the pipeline applied to ``dict(img_path, keypoints (K, 2) float32 frame px
-    with NaN for unlabeled, set, image, keypoint_names, sample_idx)``.
+    with NaN for unlabeled, set, image, keypoint_names, sample_idx)``; with ``context > 0``
+    also ``context_paths``, the paths of frames ``t - context … t + context`` (see
+    :func:`context_image_paths`), which ``LoadFrame`` reads as one stack. A neighbour file
+    that does not exist is replaced by the centre frame; the dataset logs one warning with
+    the number of such replacements when it loads its labels.
 
     Args:
         ann_file: Label CSV path(s) or glob(s) relative to ``data_root``, or a DLC project
@@ -77,6 +116,8 @@ class LabeledFramesDataset(BaseDataset):
         seed: Seed of the split.
         test_ann_file: Label file(s) whose rows are all test (e.g. a held-out session); they
             are left out of ``ann_file`` matches.
+        context: Context frames on each side of a labeled frame (2 for LP's context
+            models); 0 loads the labeled frame alone.
         pipeline: Transform configs.
         test_mode: mmengine's flag (no refetch on failure).
         lazy_init: Defer reading the labels until first use.
@@ -86,7 +127,12 @@ class LabeledFramesDataset(BaseDataset):
                  split: Union[str, Sequence[str]] = 'train', train_prob: float = 0.95,
                  val_prob: float = 0.05, train_frames: Optional[Union[int, float]] = None,
                  seed: int = 0, test_ann_file: Optional[Union[str, Sequence[str]]] = None,
-                 pipeline: Sequence = (), test_mode: bool = False, lazy_init: bool = False):
+                 context: int = 0, pipeline: Sequence = (), test_mode: bool = False,
+                 lazy_init: bool = False):
+        if int(context) != context or context < 0:
+            raise ValueError(f'LabeledFramesDataset: context must be a non-negative int, got '
+                             f'{context!r}')
+        self.context = int(context)
         splits = SPLITS if split == 'all' else ([split] if isinstance(split, str) else split)
         unknown = set(splits) - set(SPLITS)
         if unknown:
@@ -112,8 +158,12 @@ class LabeledFramesDataset(BaseDataset):
     def load_data_list(self) -> list[dict]:
         """Read the label files, check every image exists and keep the requested splits.
 
+        With ``context > 0``, each kept item also gets its ``context_paths``, missing
+        neighbours replaced by the centre frame (one warning counts them).
+
         Raises:
             FileNotFoundError: A listed image is missing (names the CSV file and row).
+            ValueError: ``context > 0`` and an image name holds no frame number.
         """
         table, sets = self._read()
         self._metainfo.update(keypoint_names=list(table.keypoint_names),
@@ -131,7 +181,27 @@ class LabeledFramesDataset(BaseDataset):
                 continue
             data_list.append(dict(img_path=path, image=image, set=str(sets[i]),
                                   keypoints=table.keypoints[i].astype(np.float32)))
+        if self.context:
+            self._add_context_paths(data_list)
         return data_list
+
+    def _add_context_paths(self, data_list: list[dict]) -> None:
+        """Set each item's ``context_paths``, falling back to the centre for missing files."""
+        replaced, example = 0, None
+        for item in data_list:
+            paths = []
+            for image in context_image_paths(item['image'], self.context):
+                path = image if osp.isabs(image) else osp.join(self.data_root, image)
+                if path != item['img_path'] and not osp.isfile(path):
+                    replaced, example = replaced + 1, example or image
+                    path = item['img_path']
+                paths.append(path)
+            item['context_paths'] = paths
+        if replaced:
+            print_log(f'LabeledFramesDataset: {replaced} of '
+                      f'{2 * self.context * len(data_list)} context frames do not exist '
+                      f'(e.g. {example!r}) and were replaced by their centre frame',
+                      logger='current', level=logging.WARNING)
 
     def get_data_info(self, idx: int) -> dict:
         """The item's data info plus the dataset's keypoint names (for flip pairs by name)."""

@@ -31,7 +31,7 @@ from mmengine.logging import print_log
 
 from posekit.datasets.io import write_csv_atomic, write_dlc_csv
 
-TOY_VERSION = 1
+TOY_VERSION = 4
 META_FILE = 'toy_meta.json'
 
 PART_NAMES = ('nose', 'head', 'paw_fl', 'paw_fr', 'paw_bl', 'paw_br', 'tailbase')
@@ -53,7 +53,7 @@ BAR_WIDTH, BAR_SPEED = 12, 3  # occluder width (px) and speed (px / frame)
 OCCLUDER_FRACTION = 0.2  # target fraction of frames in which the bar is in view
 
 N_LABELED = 80
-CONTEXT = 2  # labeled session-1 frames come with their +-CONTEXT neighbours as PNGs
+CONTEXT = 2  # labeled frames (train and test) come with their +-CONTEXT neighbours as PNGs
 TEST_STEP = 5  # every TEST_STEP-th frame of the test session is a labeled test frame
 
 # Figure colours (RGB).
@@ -106,7 +106,7 @@ class SessionSpec:
 
 
 CONDITION_A = Condition('A', (165, 150, 125), brightness=1.0, scale=1.0)
-CONDITION_B = Condition('B', (128, 142, 158), brightness=0.85, scale=1.1)
+CONDITION_B = Condition('B', (150, 148, 140), brightness=0.9, scale=1.05)
 SESSIONS = (SessionSpec('session1', 600, CONDITION_A, 'videos'),
             SessionSpec('session2', 1000, CONDITION_B, 'videos'),
             SessionSpec('session3', 500, CONDITION_B, 'videos_test'))
@@ -280,7 +280,7 @@ def _yaw_matrices(angle: np.ndarray) -> np.ndarray:
 
 
 def simulate_motion(rng: np.random.Generator, n_frames: int, scale: float) -> Motion:
-    """Place the articulated figure in the arena: it wanders and turns slowly while trotting.
+    """Place the articulated figure in the arena: it wanders and keeps turning while trotting.
 
     Args:
         rng: Random generator.
@@ -292,7 +292,10 @@ def simulate_motion(rng: np.random.Generator, n_frames: int, scale: float) -> Mo
         to 1/16 px so that they are exactly where they are drawn.
     """
     local = _local_skeleton(rng, n_frames)
-    heading = rng.uniform(-np.pi, np.pi) + _smooth_signal(rng, n_frames, 0.9 * np.pi, (200, 500))
+    # keep turning (one turn per ~300 frames) so every session shows every heading
+    turn = rng.choice([-1., 1.]) * 2 * np.pi * np.arange(n_frames) / rng.uniform(250, 350)
+    heading = rng.uniform(-np.pi, np.pi) + turn + _smooth_signal(rng, n_frames, 0.5 * np.pi,
+                                                                 (200, 500))
     position = np.stack([_smooth_signal(rng, n_frames, 50.0, (150, 360)),
                          _smooth_signal(rng, n_frames, 16.0, (150, 360)),
                          np.zeros(n_frames)], axis=-1)
@@ -614,7 +617,8 @@ def generate_toy_data(root: str, seed: int = 0) -> str:
 
         labeled-data/session1/img%05d.png       80 labeled frames and their +-2 neighbours
         labeled-data/session1/CollectedData.csv labels of the 80 frames (NaN where occluded)
-        labeled-data/session3/img%05d.png       every 5th frame of session 3
+        labeled-data/session3/img%05d.png       every 5th frame of session 3 and its +-2
+                                                neighbours (for context models)
         labeled-data/session3/CollectedData_test.csv
         videos/session1.mp4 (600 frames), videos/session2.mp4 (1000 frames)
         videos_test/session3.mp4 (500 frames)
@@ -636,7 +640,7 @@ def generate_toy_data(root: str, seed: int = 0) -> str:
                                                        train.spec.n_frames),
                TEST_SESSION: np.arange(0, test.spec.n_frames, TEST_STEP)}
     png_frames = {LABELED_SESSION: _with_neighbours(labeled[LABELED_SESSION], train.spec.n_frames),
-                  TEST_SESSION: set(labeled[TEST_SESSION].tolist())}
+                  TEST_SESSION: _with_neighbours(labeled[TEST_SESSION], test.spec.n_frames)}
     for session in sessions.values():
         _write_media(root, session, png_frames.get(session.spec.name, set()))
     _write_labels(root, train, labeled[LABELED_SESSION], 'CollectedData.csv')

@@ -13,14 +13,15 @@ from posekit.registry import MODELS
 class PoseDataPreprocessor(BaseDataPreprocessor):
     """Cast a collated batch to the model's device and normalise its uint8 images.
 
-    Handles ``inputs`` (labeled frames, ``(N, 3, H, W)``) and, when present,
-    ``unlabeled['inputs']`` (a video clip, ``(T, 3, H, W)``) the same way.
+    Handles ``inputs`` (labeled frames, ``(N, 3, H, W)``, or frame stacks of context models,
+    ``(N, F, 3, H, W)``) and, when present, ``unlabeled['inputs']`` (a video clip,
+    ``(T, 3, H, W)``) the same way.
 
     Args:
         mean: Per-channel mean subtracted from 0-255 RGB values (ImageNet's by default).
         std: Per-channel std the values are divided by.
-        channels_last: Return images in channels-last memory format (faster convolutions
-            on CPUs with AVX-512 and on tensor cores).
+        channels_last: Return 4-D images in channels-last memory format (faster convolutions
+            on CPUs with AVX-512 and on tensor cores); frame stacks stay contiguous.
     """
 
     def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
@@ -33,9 +34,9 @@ class PoseDataPreprocessor(BaseDataPreprocessor):
         self.channels_last = channels_last
 
     def normalize(self, images: Tensor) -> Tensor:
-        """``(N, 3, H, W)`` uint8 → float32 ``(images - mean) / std``."""
+        """``(N, 3, H, W)`` or ``(N, F, 3, H, W)`` uint8 → float32 ``(images - mean) / std``."""
         images = (images.float() - self.mean) / self.std
-        if self.channels_last:
+        if self.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
         return images
 

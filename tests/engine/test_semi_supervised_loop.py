@@ -129,3 +129,18 @@ def test_frozen_backbone_does_not_move():
     wrapper.update_params(loss)
     assert torch.equal(model.backbone.weight, before)
     assert not torch.equal(model.head.weight, head_before)
+
+
+def test_time_budget_makes_the_current_epoch_the_last(monkeypatch):
+    from posekit.engine.hooks import TimeBudgetHook
+    clock = iter([100., 100. + 59., 100. + 61.])
+    monkeypatch.setattr('posekit.engine.hooks.time_budget.time.monotonic', lambda: next(clock))
+    runner = fake_runner(Model(), epoch=3)
+    runner.train_loop = SimpleNamespace(_max_epochs=300)
+    runner.logger = SimpleNamespace(info=lambda msg: None)
+    hook = TimeBudgetHook(minutes=1)
+    hook.before_train_iter(runner, 0)
+    hook.after_train_epoch(runner)  # 59 s: keep going
+    assert runner.train_loop._max_epochs == 300
+    hook.after_train_epoch(runner)  # 61 s: epoch 3 (0-based) is the last
+    assert runner.train_loop._max_epochs == 4

@@ -71,5 +71,12 @@ unlabeled_dataloader = dict(
         augment=dict(rotation=10., scale=(0.9, 1.1), brightness=0.2, contrast=0.2),
     ),
 )
+# videos with a ground truth for every frame: tools/test.py (and PredictVideosHook) predict
+# them into video_preds/ and report video pixel error, jumps and occluded-keypoint error
+test_videos = [
+    dict(video=data_root + '/videos_test/session3.mp4',
+         ground_truth=data_root + '/ground_truth/session3.csv',
+         occluded=data_root + '/ground_truth/session3_occluded.csv'),
+]
 val_evaluator = [dict(type='PixelError'), dict(type='PCK')]
 test_evaluator = [dict(type='PixelError'), dict(type='PCK'), dict(type='PredictionsWriter')]

@@ -3,6 +3,8 @@
 Every transform reads and writes the ``results`` dict described in ``loading.LoadFrame``: an
 RGB ``img``, ``keypoints`` ``(K, 2)`` in current-image pixels (NaN where unlabeled) and
 ``input_from_frame``, the 3x3 affine from original-frame pixels to current-image pixels.
+For context models ``img`` is a stack ``(F, H, W, 3)`` of consecutive frames (labels are the
+centre frame's), and every transform applies its one random draw to each frame alike.
 """
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
 from .heatmap_target import GenerateHeatmapTarget

@@ -3,7 +3,8 @@
 Conventions (shared with ``cv2.warpAffine`` and ``cv2.resize``): pixel centres sit at integer
 coordinates, so pixel column ``i`` covers ``x`` in ``[i - 0.5, i + 0.5]`` and an image of
 width ``W`` spans ``[-0.5, W - 0.5]``. Each transform left-multiplies its 3x3 matrix into
-``results['input_from_frame']``; keypoints that land outside the new image become NaN.
+``results['input_from_frame']``; keypoints that land outside the new image become NaN. A
+frame stack ``(F, H, W, 3)`` (context models) gets the same random draw on every frame.
 """
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from posekit.registry import TRANSFORMS
+from .frames import frame_size, map_frames
 
 Range = float | tuple[float, float]
 
@@ -49,12 +51,12 @@ def _update_geometry(results: dict, matrix: np.ndarray, img: np.ndarray) -> dict
     Args:
         results (dict): The sample; ``keypoints`` and ``input_from_frame`` are updated.
         matrix (np.ndarray): ``(3, 3)`` affine from the previous image to ``img``.
-        img (np.ndarray): The transformed ``(H, W, 3)`` image.
+        img (np.ndarray): The transformed ``(H, W, 3)`` image or ``(F, H, W, 3)`` stack.
 
     Returns:
         dict: ``results``, with keypoints outside ``img`` set to NaN.
     """
-    height, width = img.shape[:2]
+    height, width = frame_size(img)
     keypoints = results['keypoints'].astype(np.float64) @ matrix[:2, :2].T + matrix[:2, 2]
     outside = ((keypoints < -0.5) | (keypoints > [width - 0.5, height - 0.5])).any(axis=1)
     keypoints[outside] = np.nan
@@ -100,14 +102,27 @@ def resize_image(img: np.ndarray, input_size: tuple[int, int]
     shrink = width1 < width0 or height1 < height0
     resized = cv2.resize(img, (width1, height1),
                          interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-    sx, sy = width1 / width0, height1 / height0
-    matrix = np.array([[sx, 0., 0.5 * sx - 0.5], [0., sy, 0.5 * sy - 0.5], [0., 0., 1.]])
-    return resized, matrix
+    return resized, resize_matrix((width0, height0), input_size)
+
+
+def resize_matrix(src_size: tuple[int, int], dst_size: tuple[int, int]) -> np.ndarray:
+    """The ``(3, 3)`` float64 affine of resizing a ``src_size`` image to ``dst_size``.
+
+    Args:
+        src_size (tuple[int, int]): ``(W0, H0)``.
+        dst_size (tuple[int, int]): ``(W1, H1)``.
+
+    Returns:
+        np.ndarray: Maps ``x -> (x + 0.5) * W1 / W0 - 0.5`` (likewise ``y``).
+    """
+    sx, sy = dst_size[0] / src_size[0], dst_size[1] / src_size[1]
+    return np.array([[sx, 0., 0.5 * sx - 0.5], [0., sy, 0.5 * sy - 0.5], [0., 0., 1.]])
 
 
 def _warp(results: dict, matrix: np.ndarray) -> dict:
-    """Warp ``results['img']`` by ``matrix`` into an image of the same size."""
-    return _update_geometry(results, matrix, warp_image(results['img'], matrix))
+    """Warp ``results['img']`` (every frame of a stack alike) by ``matrix``, keeping its size."""
+    img = map_frames(lambda frame: warp_image(frame, matrix), results['img'])
+    return _update_geometry(results, matrix, img)
 
 
 @TRANSFORMS.register_module()
@@ -137,8 +152,11 @@ class Resize(BaseTransform):
         Returns:
             dict: ``results`` at the new size.
         """
-        resized, matrix = resize_image(results['img'], self.input_size)
-        return _update_geometry(results, matrix, resized)
+        height, width = frame_size(results['img'])
+        resized = map_frames(lambda frame: resize_image(frame, self.input_size)[0],
+                             results['img'])
+        return _update_geometry(results, resize_matrix((width, height), self.input_size),
+                                resized)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(input_size={self.input_size})'
@@ -206,7 +224,7 @@ class RandomAffine(BaseTransform):
         """
         if np.random.rand() >= self.prob:
             return results
-        height, width = results['img'].shape[:2]
+        height, width = frame_size(results['img'])
         angle = np.random.uniform(*self.rotation)
         scale = np.random.uniform(*self.scale)
         shift = (np.random.uniform(*self.translate) * width,
@@ -271,7 +289,7 @@ class RandomCropPad(BaseTransform):
         """
         if np.random.rand() >= self.prob:
             return results
-        height, width = results['img'].shape[:2]
+        height, width = frame_size(results['img'])
         sides = tuple(np.random.uniform(*self.percent, size=4))
         return _warp(results, self.matrix(sides, (width, height)))
 
@@ -356,9 +374,10 @@ class HorizontalFlip(BaseTransform):
         if np.random.rand() >= self.prob:
             results['flip_indices'] = flip_indices
             return results
-        width = results['img'].shape[1]
+        width = frame_size(results['img'])[1]
         matrix = np.array([[-1., 0., width - 1.], [0., 1., 0.], [0., 0., 1.]])
-        _update_geometry(results, matrix, np.ascontiguousarray(results['img'][:, ::-1]))
+        mirrored = map_frames(lambda frame: np.ascontiguousarray(frame[:, ::-1]), results['img'])
+        _update_geometry(results, matrix, mirrored)
         results['keypoints'] = results['keypoints'][perm]
         results['flip_indices'] = flip_indices[perm]
         return results

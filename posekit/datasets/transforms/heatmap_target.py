@@ -3,6 +3,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from posekit.registry import TRANSFORMS
+from .frames import frame_size
 
 
 @TRANSFORMS.register_module()
@@ -38,7 +39,8 @@ class GenerateHeatmapTarget(BaseTransform):
         """Store ``results['heatmaps']``, ``(K, H / 2**d, W / 2**d)`` float32.
 
         Args:
-            results (dict): Holds ``img`` and ``keypoints`` ``(K, 2)`` in image pixels.
+            results (dict): Holds ``img`` (an image or a frame stack) and ``keypoints``
+                ``(K, 2)`` in image pixels (a stack's labels are its centre frame's).
 
         Returns:
             dict: ``results`` with ``heatmaps``.
@@ -46,7 +48,7 @@ class GenerateHeatmapTarget(BaseTransform):
         Raises:
             ValueError: The image height or width is not divisible by ``2**downsample``.
         """
-        height, width = results['img'].shape[:2]
+        height, width = frame_size(results['img'])
         stride = 2 ** self.downsample
         if height % stride or width % stride:
             raise ValueError(f'image size {width}x{height} (WxH) is not divisible by '

@@ -19,7 +19,8 @@ def _plain(value):
 class PackPoseInputs(BaseTransform):
     """Pack ``results`` into ``dict(inputs, data_samples)``, collatable by ``default_collate``.
 
-    ``inputs`` is the image as a contiguous ``torch.uint8`` tensor ``(3, H, W)``.
+    ``inputs`` is the image as a contiguous ``torch.uint8`` tensor ``(3, H, W)``, or a frame
+    stack as ``(F, 3, H, W)`` (context models; the labels are the centre frame's).
     ``data_samples`` is a dict with ``keypoints`` (float32 ``(K, 2)``, current-image pixels),
     ``input_from_frame`` (float32 ``(3, 3)``), ``flip_indices`` (int64 ``(K,)``, identity if
     no flip transform ran), ``heatmaps`` (float32 ``(K, h, w)``, only if generated) and each
@@ -54,7 +55,7 @@ class PackPoseInputs(BaseTransform):
             data_samples['heatmaps'] = torch.as_tensor(results['heatmaps'], dtype=torch.float32)
         data_samples.update(
             {key: _plain(results[key]) for key in self.meta_keys if key in results})
-        inputs = torch.from_numpy(np.ascontiguousarray(results['img'].transpose(2, 0, 1)))
+        inputs = torch.from_numpy(np.ascontiguousarray(np.moveaxis(results['img'], -1, -3)))
         return dict(inputs=inputs, data_samples=data_samples)
 
     def __repr__(self) -> str:

@@ -1,9 +1,13 @@
-"""Photometric transforms: they change pixel values only, never the geometry or keypoints."""
+"""Photometric transforms: they change pixel values only, never the geometry or keypoints.
+
+On a frame stack ``(F, H, W, 3)`` (context models) every frame gets the same random draw.
+"""
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from posekit.registry import TRANSFORMS
+from .frames import map_frames
 from .geometric import _check_prob
 
 
@@ -61,7 +65,7 @@ class MotionBlur(BaseTransform):
         """With probability ``prob``, blur ``results['img']`` (a new array).
 
         Args:
-            results (dict): Holds ``img``, ``(H, W, 3)`` uint8.
+            results (dict): Holds ``img``, ``(H, W, 3)`` or ``(F, H, W, 3)`` uint8.
 
         Returns:
             dict: ``results`` with the blurred ``img``.
@@ -70,8 +74,9 @@ class MotionBlur(BaseTransform):
             return results
         size = int(self.sizes[np.random.randint(len(self.sizes))])
         kernel = self.kernel(size, np.random.uniform(0., 180.))
-        results['img'] = cv2.filter2D(results['img'], -1, kernel,
-                                      borderType=cv2.BORDER_REFLECT_101)
+        results['img'] = map_frames(
+            lambda frame: cv2.filter2D(frame, -1, kernel, borderType=cv2.BORDER_REFLECT_101),
+            results['img'])
         return results
 
     def __repr__(self) -> str:
@@ -103,7 +108,7 @@ class BrightnessContrast(BaseTransform):
         """With probability ``prob``, rescale the intensities of ``results['img']``.
 
         Args:
-            results (dict): Holds ``img``, ``(H, W, 3)`` uint8.
+            results (dict): Holds ``img``, ``(H, W, 3)`` or ``(F, H, W, 3)`` uint8.
 
         Returns:
             dict: ``results`` with a new ``img`` array.
@@ -112,7 +117,8 @@ class BrightnessContrast(BaseTransform):
             return results
         alpha = np.random.uniform(1. - self.contrast, 1. + self.contrast)
         beta = np.random.uniform(-self.brightness, self.brightness) * 255.
-        results['img'] = cv2.LUT(results['img'], brightness_contrast_table(alpha, beta))
+        table = brightness_contrast_table(alpha, beta)
+        results['img'] = map_frames(lambda frame: cv2.LUT(frame, table), results['img'])
         return results
 
     def __repr__(self) -> str:

@@ -1,8 +1,10 @@
 """Training hooks."""
 from .backbone_unfreeze import BackboneUnfreezeHook, backbone_lr_ratio
 from .pca_fit import PCAFitHook
+from .predict_videos import PredictVideosHook
 from .safe_checkpoint import SafeCheckpointHook
+from .time_budget import TimeBudgetHook
 from .unsupervised_warmup import UnsupervisedWarmupHook
 
-__all__ = ['BackboneUnfreezeHook', 'PCAFitHook', 'SafeCheckpointHook', 'UnsupervisedWarmupHook',
-           'backbone_lr_ratio']
+__all__ = ['BackboneUnfreezeHook', 'PCAFitHook', 'PredictVideosHook', 'SafeCheckpointHook',
+           'TimeBudgetHook', 'UnsupervisedWarmupHook', 'backbone_lr_ratio']

@@ -28,6 +28,15 @@ class PoseTracker(BaseModel):
     is not empty, the clip's outputs go through those. Supervised training is simply
     ``unsupervised_losses=[]``.
 
+    Context heads (``head.num_context = c > 0``, e.g. :class:`ContextHeatmapHead`) predict a
+    frame from the window of its ``2c + 1`` neighbours. Labeled batches then hold frame
+    stacks ``(N, 2c + 1, 3, H, W)`` (``LabeledFramesDataset(context=c)``), whose N·(2c + 1)
+    frames go through the backbone in one pass. A clip of T consecutive frames goes through
+    the backbone once per frame, and its features are cut into sliding windows
+    (:meth:`predict_sequence`): training uses only the ``T - 2c`` full windows (frames
+    ``c … T-1-c``; the first and last ``c`` frames of a clip give no output), so unsupervised
+    losses never see padded windows; the outputs are consecutive frames of one clip.
+
     Args:
         backbone: Backbone config (``MODELS``).
         head: Head config (``MODELS``); ``in_channels`` defaults to the backbone's.
@@ -87,24 +96,127 @@ class PoseTracker(BaseModel):
                                f'{type(self.head).__name__} on unlabeled video')
 
     # -- forward -------------------------------------------------------------------------
+    @property
+    def num_context(self) -> int:
+        """Frames on each side of a predicted frame the head needs (0: single-frame head)."""
+        return getattr(self.head, 'num_context', 0)
+
     def extract_feat(self, inputs: Tensor) -> Tensor:
-        """Backbone features ``(N, C, H/32, W/32)`` of normalised images ``(N, 3, H, W)``."""
+        """Backbone features, one backbone pass for all frames.
+
+        Args:
+            inputs: ``(N, 3, H, W)`` normalised images, or ``(N, F, 3, H, W)`` frame stacks.
+
+        Returns:
+            ``(N, C, H/32, W/32)``, or ``(N, F, C, H/32, W/32)`` for frame stacks.
+        """
+        if inputs.dim() == 5:
+            return self.backbone(inputs.flatten(0, 1)).unflatten(0, inputs.shape[:2])
         return self.backbone(inputs)
+
+    def _check_sample_inputs(self, inputs: Tensor) -> None:
+        """Refuse frame stacks for single-frame heads and single frames for context heads."""
+        if self.num_context and inputs.dim() != 5:
+            frames = 2 * self.num_context + 1
+            raise ValueError(
+                f'{type(self.head).__name__} predicts a frame from {frames} consecutive '
+                f'frames: give samples as frame stacks (N, {frames}, 3, H, W) (set '
+                f'context={self.num_context} in LabeledFramesDataset), or consecutive video '
+                f'frames (B, 3, H, W) to predict_sequence; got {tuple(inputs.shape)}')
+        if not self.num_context and inputs.dim() != 4:
+            raise ValueError(f'{type(self.head).__name__} predicts single frames (N, 3, H, W), '
+                             f'got {tuple(inputs.shape)} (set context=0 in the dataset)')
 
     def predict_outputs(self, inputs: Tensor, input_from_frame: Tensor,
                         flip_indices: Optional[Tensor] = None) -> dict[str, Tensor]:
-        """Head outputs plus their frame-pixel versions.
+        """Head outputs plus their frame-pixel versions for independent samples.
 
         Args:
-            inputs: ``(N, 3, H, W)`` normalised images.
+            inputs: ``(N, 3, H, W)`` normalised images, or ``(N, 2c + 1, 3, H, W)`` frame
+                stacks for a context head (outputs are the centre frame's).
             input_from_frame: ``(N, 3, 3)`` affine from frame to input pixels.
             flip_indices: ``(N, K)`` keypoint permutation of flipped inputs, or None.
 
         Returns:
-            The head's outputs (input space) plus ``keypoints_pred`` (frame pixels) and
-            ``confidences`` re-ordered to frame keypoint order.
+            The head's outputs (input space) plus ``keypoints_pred*`` (frame pixels) and
+            ``confidences*`` re-ordered to frame keypoint order.
         """
-        outputs = self.head.predict(self.extract_feat(inputs))
+        self._check_sample_inputs(inputs)
+        return self.frame_outputs(self.extract_feat(inputs), input_from_frame, flip_indices)
+
+    def predict_sequence(self, inputs: Tensor, input_from_frame: Tensor,
+                         pad: Optional[str] = 'edge') -> dict[str, Tensor]:
+        """Outputs of consecutive frames, each frame through the backbone exactly once.
+
+        A single-frame head predicts every frame. A context head predicts frame ``t`` from
+        the features of frames ``t - c … t + c``: with ``pad='edge'`` the first and last
+        frames' features are repeated ``c`` times at each end, so every frame gets an output
+        (as repeating the edge images would, at no extra backbone cost); with ``pad=None``
+        only the ``B - 2c`` full windows are predicted, for frames ``c … B-1-c`` (training
+        clips; or a caller that overlaps its batches by ``2c`` frames). Gradients flow: wrap
+        the call in ``torch.no_grad()`` for inference.
+
+        Args:
+            inputs: ``(B, 3, H, W)`` normalised consecutive frames of one video.
+            input_from_frame: ``(B, 3, 3)`` affine from frame to input pixels per frame.
+            pad: ``'edge'`` or None (context heads only; ignored by single-frame heads).
+
+        Returns:
+            Outputs as :meth:`predict_outputs`, ``B`` rows (``B - 2c`` for a context head
+            with ``pad=None``), in frame order.
+
+        Raises:
+            ValueError: ``inputs`` is not 4-D, ``pad`` is unknown, or ``pad=None`` and a
+                context head gets no full window (``B <= 2c``).
+        """
+        if inputs.dim() != 4:
+            raise ValueError(f'predict_sequence expects consecutive frames (B, 3, H, W), got '
+                             f'{tuple(inputs.shape)}')
+        if pad not in ('edge', None):
+            raise ValueError(f"predict_sequence: pad must be 'edge' or None, got {pad!r}")
+        feats = self.extract_feat(inputs)
+        if self.num_context:
+            feats, input_from_frame = self._windows(feats, input_from_frame, pad)
+        return self.frame_outputs(feats, input_from_frame)
+
+    def _windows(self, feats: Tensor, input_from_frame: Tensor, pad: Optional[str]
+                 ) -> tuple[Tensor, Tensor]:
+        """Sliding windows of per-frame features and the affines of their centre frames.
+
+        Args:
+            feats: ``(B, C, h, w)`` features of consecutive frames.
+            input_from_frame: ``(B, 3, 3)`` their affines.
+            pad: ``'edge'`` (``M = B`` windows) or None (``M = B - 2c`` full windows).
+
+        Returns:
+            ``(windows (M, 2c + 1, C, h, w), input_from_frame (M, 3, 3))``.
+        """
+        c = self.num_context
+        if pad == 'edge':
+            feats = torch.cat([feats[:1].expand(c, *feats.shape[1:]), feats,
+                               feats[-1:].expand(c, *feats.shape[1:])])
+        elif len(feats) <= 2 * c:
+            raise ValueError(f'{type(self.head).__name__} needs at least {2 * c + 1} '
+                             f'consecutive frames for one window, got {len(feats)}')
+        else:
+            input_from_frame = input_from_frame[c:len(feats) - c]
+        count = len(feats) - 2 * c
+        windows = torch.stack([feats[i:i + count] for i in range(2 * c + 1)], dim=1)
+        return windows, input_from_frame
+
+    def frame_outputs(self, feats: Tensor, input_from_frame: Tensor,
+                      flip_indices: Optional[Tensor] = None) -> dict[str, Tensor]:
+        """The head's outputs on features, plus their frame-pixel versions.
+
+        Args:
+            feats: What the head takes: ``(N, C, h, w)``, or ``(N, 2c + 1, C, h, w)`` windows.
+            input_from_frame: ``(N, 3, 3)`` affine from frame to input pixels.
+            flip_indices: ``(N, K)`` keypoint permutation of flipped inputs, or None.
+
+        Returns:
+            See :meth:`predict_outputs`.
+        """
+        outputs = self.head.predict(feats)
         for key in list(outputs):
             for src, dst in FRAME_KEYS.items():
                 if key.startswith(src):
@@ -135,6 +247,7 @@ class PoseTracker(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
+            self._check_sample_inputs(inputs)
             return self.head.predict(self.extract_feat(inputs))
         raise ValueError(f"PoseTracker: mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
@@ -143,10 +256,12 @@ class PoseTracker(BaseModel):
         """Weighted losses (``loss_{name}``) and raw logs of a training step.
 
         Args:
-            inputs: ``(N, 3, H, W)`` labeled images.
+            inputs: ``(N, 3, H, W)`` labeled images, or ``(N, 2c + 1, 3, H, W)`` frame stacks
+                for a context head (targets are the centre frame's).
             data_samples: Collated labeled targets (``keypoints``, ``input_from_frame``, ...).
             unlabeled: Optional clip ``dict(inputs (T, 3, H, W), data_samples=dict(
-                input_from_frame (T, 3, 3)))``.
+                input_from_frame (T, 3, 3)))``; a context head gives outputs for its frames
+                ``c … T-1-c`` only (see :meth:`predict_sequence` with ``pad=None``).
 
         Returns:
             ``loss_{name}`` entries (summed by mmengine) and log entries without "loss" in
@@ -159,8 +274,8 @@ class PoseTracker(BaseModel):
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
         if unlabeled is not None and len(self.unsupervised_losses):
-            clip_outputs = self.predict_outputs(
-                unlabeled['inputs'], unlabeled['data_samples']['input_from_frame'])
+            clip_outputs = self.predict_sequence(
+                unlabeled['inputs'], unlabeled['data_samples']['input_from_frame'], pad=None)
             self._add_losses(self.unsupervised_losses, clip_outputs, results)
         return results
 
@@ -175,6 +290,10 @@ class PoseTracker(BaseModel):
     @torch.no_grad()
     def predict(self, inputs: Tensor, data_samples: dict) -> list[dict]:
         """Frame-pixel predictions, one dict per sample (what metrics receive).
+
+        Args:
+            inputs: As :meth:`predict_outputs`.
+            data_samples: Collated samples (``input_from_frame``, optional ``keypoints``).
 
         Returns:
             Per sample: ``keypoints (K, 2)`` frame px, ``confidences (K,)``, and when labels
