@@ -58,10 +58,14 @@ def test_semi_supervised_context_training_then_test(tmp_path):
     assert logged(log, 2, 'temporal_weight') == pytest.approx([0.005 * 0.5] * 2)
     assert np.isfinite(logged(log, 2, 'temporal')).all()
     assert np.isfinite(logged(log, 2, 'pca_multiview')).all()
-    # labeled frames only: video prediction of context models is apis/inference.py's part
-    result = run('tools/test.py', 'configs/heatmap_mhcrnn_semi.py', str(tmp_path),
-                 '--cfg-options', 'test_videos=[]')
+    result = run('tools/test.py', 'configs/heatmap_mhcrnn_semi.py', str(tmp_path))
     assert 'pixel_error_test' in result.stdout
+    assert 'video/session3/pixel_error_occluded ' in result.stdout
+    # the held-out video: one row per frame, including the edge-padded first and last two
+    video = pd.read_csv(tmp_path / 'video_preds' / 'session3.csv', header=[0, 1, 2],
+                        index_col=0)
+    assert video.index.tolist() == list(range(500))
+    assert np.isfinite(video.to_numpy(dtype=float)).all()
     preds = pd.read_csv(tmp_path / 'predictions.csv', header=[0, 1, 2], index_col=0)
     # 80 session-1 frames (train/validation) + 100 held-out session-3 frames (test)
     assert len(preds) == 180

@@ -17,10 +17,12 @@ the thread lowered throughput by up to a third, DataLoader workers likewise;
 docs/benchmarks.md), so by default the same batches are then decoded in the main thread,
 between model calls (``prefetch``).
 
-**Context (multi-frame) models plug in at** :meth:`VideoInference.predict_batch`: a subclass
-sets ``context = c`` and overrides that one method. The decoder then hands it windows of
-``n + 2c`` consecutive frames (the video's first and last frames repeated beyond its ends,
-see :func:`context_windows`) and the method returns the outputs of the ``n`` central frames.
+**Context (multi-frame) models** (``model.num_context = c > 0``) get windows of ``n + 2c``
+consecutive frames from the decoder (the video's first and last frames repeated beyond its
+ends, see :func:`context_windows`, so frames 0, 1 and the last two are predicted from
+edge-padded windows) and :meth:`VideoInference.predict_batch` returns the outputs of the
+``n`` central frames. Consecutive windows overlap by ``2c`` frames; their backbone features
+are kept from the previous call, so every video frame goes through the backbone once.
 """
 import itertools
 import os
@@ -293,11 +295,11 @@ class VideoInference:
             or the CPU has more cores than torch's intra-op threads (:func:`spare_cpu`).
 
     Attributes:
-        context: Neighbouring frames :meth:`predict_batch` needs on each side of its batch
-            (0 here; a context model's subclass sets it).
+        context: Neighbouring frames :meth:`predict_batch` needs on each side of its batch;
+            None (class default) takes the model's ``num_context``.
     """
 
-    context = 0
+    context: Optional[int] = None
 
     def __init__(self, model: nn.Module, batch_size: int = 16, queue_size: int = 2,
                  prefetch: Optional[bool] = None):
@@ -312,25 +314,38 @@ class VideoInference:
         self.input_size = tuple(model.input_size)
         self.device = next(model.parameters()).device
         self.prefetch = spare_cpu(self.device) if prefetch is None else bool(prefetch)
+        if self.context is None:
+            self.context = int(getattr(model, 'num_context', 0))
 
-    def predict_batch(self, frames: Tensor, input_from_frame: Tensor) -> dict[str, Tensor]:
+    def predict_batch(self, frames: Tensor, input_from_frame: Tensor,
+                      known_features: Optional[Tensor] = None) -> dict[str, Tensor]:
         """The model step: outputs of a window of consecutive frames.
-
-        Override this (with :attr:`context`) for models that need neighbouring frames.
 
         Args:
             frames: ``(n + 2c, 3, H, W)`` uint8 RGB frames at the input size, on the CPU.
             input_from_frame: ``(3, 3)`` float64 affine from frame to input pixels (or one
                 per frame, ``(n + 2c, 3, 3)``).
+            known_features: Backbone features ``(m, C, h', w')`` of the window's first ``m``
+                frames, already computed (context models: the previous window's last
+                ``2c``); only the other frames go through the backbone.
 
         Returns:
             Outputs of the ``n`` central frames: ``keypoints_pred (n, K, 2)`` in frame
             pixels, and when the model has them ``confidences (n, K)`` and
-            ``heatmaps_pred (n, K, h, w)``.
+            ``heatmaps_pred (n, K, h, w)``. For context models also ``window_features``:
+            the backbone features of all ``n + 2c`` frames.
         """
-        inputs = self.model.data_preprocessor.normalize(frames.to(self.device))
+        known = 0 if known_features is None else len(known_features)
+        inputs = self.model.data_preprocessor.normalize(frames[known:].to(self.device))
         matrix = input_from_frame.to(self.device).expand(len(frames), 3, 3)
-        return self.model.predict_outputs(inputs, matrix)
+        feats = self.model.extract_feat(inputs)
+        if not self.context:
+            return self.model.frame_outputs(feats, matrix)
+        if known_features is not None:
+            feats = torch.cat([known_features, feats])
+        outputs = self.model.sequence_outputs(feats, matrix, pad=None)
+        outputs['window_features'] = feats
+        return outputs
 
     def _resize(self, frames: np.ndarray) -> tuple[Tensor, Tensor]:
         """``(B, H0, W0, 3)`` frames → ``(B, 3, H, W)`` uint8 tensor and the ``(3, 3)`` affine."""
@@ -398,8 +413,15 @@ class VideoInference:
             with frame_progress(num_frames, osp.basename(path), progress) as advance, \
                     self._batches(path, num_frames) as batches, \
                     _eval_mode(self.model), torch.inference_mode():
+                overlap = None  # features of the frames shared with the previous window
                 for batch in batches:
-                    outputs = self.predict_batch(batch.frames, batch.input_from_frame)
+                    if overlap is None:
+                        outputs = self.predict_batch(batch.frames, batch.input_from_frame)
+                    else:
+                        outputs = self.predict_batch(batch.frames, batch.input_from_frame,
+                                                     overlap)
+                    if 'window_features' in outputs:
+                        overlap = outputs.pop('window_features')[-2 * self.context:]
                     stop = batch.start + len(outputs['keypoints_pred'])
                     keypoints[batch.start:stop] = outputs['keypoints_pred'].float().cpu()
                     if 'confidences' in outputs:

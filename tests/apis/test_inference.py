@@ -9,13 +9,14 @@ import torch
 from mmengine.config import Config
 
 from posekit.apis import (init_model, pca_error_tables, predict_frames, predict_video,
-                          temporal_norm, write_video_outputs)
+                          prepare_for_inference, temporal_norm, write_video_outputs)
 from posekit.datasets.io import to_dataframe
 from posekit.datasets.video_io import VideoReadError
 from posekit.engine.video_inference import VideoInference, context_windows
 from posekit.models.trackers import CheckpointMismatchError
 from posekit.registry import LOSSES, MODELS
-from .conftest import NAMES, NUM_FRAMES, expected_keypoints, heatmaps_of, make_model
+from .conftest import (INPUT_SIZE, NAMES, NUM_FRAMES, expected_keypoints, heatmaps_of,
+                       make_model)
 
 
 def test_predict_video_returns_frame_pixels_per_frame(model, video):
@@ -228,3 +229,41 @@ def test_init_model_errors(tmp_path):
         init_model(tiny_config(tmp_path, resize=False), str(tmp_path / 'ckpt.pth'))
     with pytest.raises(FileNotFoundError):
         init_model(tiny_config(tmp_path), str(tmp_path / 'nothing.pth'))
+
+
+def context_model():
+    """A real ResNet-18 context tracker (random weights) whose backbone counts its frames."""
+    net = MODELS.build(dict(type='PoseTracker', backbone=dict(type='ResNet', depth=18),
+                            head=dict(type='ContextHeatmapHead', num_keypoints=len(NAMES))))
+    cfg = Config(dict(test_dataloader=dict(dataset=dict(pipeline=[
+        dict(type='LoadFrame'), dict(type='Resize', input_size=INPUT_SIZE)]))))
+    prepare_for_inference(net, cfg, dict(keypoint_names=NAMES, scorer='tester'))
+    frames_seen = []
+    backbone_forward = net.backbone.forward
+
+    def counting_forward(x):
+        frames_seen.append(len(x))
+        return backbone_forward(x)
+
+    net.backbone.forward = counting_forward
+    return net, frames_seen
+
+
+def test_context_model_predicts_every_frame_with_edge_padded_windows(video):
+    net, frames_seen = context_model()
+    prediction = VideoInference(net, batch_size=8).run(video, progress=False)
+    assert prediction.keypoints.shape == (NUM_FRAMES, len(NAMES), 2)
+    assert np.isfinite(prediction.keypoints).all() and np.isfinite(prediction.confidences).all()
+    # every frame once through the backbone, plus the 2 repeated frames at each end
+    assert sum(frames_seen) == NUM_FRAMES + 4
+    # the same as predicting the whole video as one sequence with edge-padded features
+    plain = VideoInference(net, batch_size=NUM_FRAMES)
+    frames = torch.cat([b.frames[2:-2] for b in plain.decode_batches(video, NUM_FRAMES)])
+    matrix = next(plain.decode_batches(video, NUM_FRAMES)).input_from_frame
+    with torch.no_grad():
+        whole = net.predict_sequence(net.data_preprocessor.normalize(frames),
+                                     matrix.float().expand(NUM_FRAMES, 3, 3), pad='edge')
+    np.testing.assert_allclose(prediction.keypoints, whole['keypoints_pred'].numpy(),
+                               atol=1e-3)
+    np.testing.assert_allclose(prediction.confidences, whole['confidences'].numpy(),
+                               atol=1e-4)

@@ -1,10 +1,12 @@
 """PoseTracker: backbone + head + lists of losses, supervised or semi-supervised."""
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Optional, Union
 
 import torch
 from mmengine.model import BaseModel
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from posekit.registry import LOSSES, MODELS
 from ..geometry import input_to_frame
@@ -44,13 +46,19 @@ class PoseTracker(BaseModel):
         unsupervised_losses: Loss configs applied to unlabeled-clip outputs.
         data_preprocessor: Config of the batch preprocessor.
         channels_last: Keep convolution weights in channels-last memory format.
+        freeze_norm_on_unlabeled: Run the unlabeled clip through batch-norm layers in
+            evaluation mode (running statistics, not updated). A clip's consecutive frames
+            are nearly identical, so its batch statistics differ from both the labeled
+            batches' and the video's; with this on, unsupervised losses shape the very
+            outputs inference produces and the running statistics stay those of the labeled
+            frames.
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self, backbone: dict, head: dict, losses: Sequence[dict] = (),
                  unsupervised_losses: Sequence[dict] = (),
                  data_preprocessor: Optional[dict] = None, channels_last: bool = False,
-                 init_cfg: Optional[dict] = None):
+                 freeze_norm_on_unlabeled: bool = True, init_cfg: Optional[dict] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='PoseDataPreprocessor', channels_last=channels_last)
         if isinstance(data_preprocessor, dict):
@@ -63,6 +71,7 @@ class PoseTracker(BaseModel):
         self.head = MODELS.build(head)
         self.losses = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
         self.unsupervised_losses = nn.ModuleList(LOSSES.build(cfg) for cfg in unsupervised_losses)
+        self.freeze_norm_on_unlabeled = freeze_norm_on_unlabeled
         self._check_losses()
         if channels_last:
             self.to(memory_format=torch.channels_last)
@@ -174,7 +183,26 @@ class PoseTracker(BaseModel):
                              f'{tuple(inputs.shape)}')
         if pad not in ('edge', None):
             raise ValueError(f"predict_sequence: pad must be 'edge' or None, got {pad!r}")
-        feats = self.extract_feat(inputs)
+        return self.sequence_outputs(self.extract_feat(inputs), input_from_frame, pad)
+
+    def sequence_outputs(self, feats: Tensor, input_from_frame: Tensor,
+                         pad: Optional[str] = 'edge') -> dict[str, Tensor]:
+        """Outputs of consecutive frames from their backbone features.
+
+        :meth:`predict_sequence` after its backbone pass: callers that keep the features of
+        frames they already passed through the backbone (video inference, whose batches
+        overlap by ``2c`` frames) call this directly.
+
+        Args:
+            feats: ``(B, C, h, w)`` backbone features of consecutive frames.
+            input_from_frame: ``(B, 3, 3)`` affine from frame to input pixels per frame.
+            pad: ``'edge'`` or None, as in :meth:`predict_sequence`.
+
+        Returns:
+            Outputs as :meth:`predict_sequence`.
+        """
+        if pad not in ('edge', None):
+            raise ValueError(f"predict_sequence: pad must be 'edge' or None, got {pad!r}")
         if self.num_context:
             feats, input_from_frame = self._windows(feats, input_from_frame, pad)
         return self.frame_outputs(feats, input_from_frame)
@@ -274,10 +302,25 @@ class PoseTracker(BaseModel):
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
         if unlabeled is not None and len(self.unsupervised_losses):
-            clip_outputs = self.predict_sequence(
-                unlabeled['inputs'], unlabeled['data_samples']['input_from_frame'], pad=None)
+            with self._unlabeled_norm_mode():
+                clip_outputs = self.predict_sequence(
+                    unlabeled['inputs'], unlabeled['data_samples']['input_from_frame'],
+                    pad=None)
             self._add_losses(self.unsupervised_losses, clip_outputs, results)
         return results
+
+    @contextmanager
+    def _unlabeled_norm_mode(self) -> Iterator[None]:
+        """Batch-norm layers in evaluation mode inside the block when configured so."""
+        norms = [m for m in self.modules() if isinstance(m, _BatchNorm) and m.training] \
+            if self.freeze_norm_on_unlabeled else []
+        for module in norms:
+            module.eval()
+        try:
+            yield
+        finally:
+            for module in norms:
+                module.train()
 
     @staticmethod
     def _add_losses(losses: nn.ModuleList, outputs: dict, results: dict) -> None:
