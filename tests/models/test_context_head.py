@@ -202,7 +202,8 @@ def test_loss_mode_trains_both_heads_on_labeled_stacks_and_clips():
     counter = BackboneCounter(model)
     data = model.data_preprocessor(dict(labeled_batch(), unlabeled=clip()), True)
     losses = model(**data, mode='loss')
-    assert (counter.calls, counter.frames) == (2, 10 + 8)
+    # labeled stacks (2 x 5 frames) and the 8-frame clip share one backbone pass
+    assert (counter.calls, counter.frames) == (1, 10 + 8)
     assert {'loss_heatmap_mse_sf', 'loss_heatmap_mse_mf', 'loss_temporal', 'pixel_error'} \
         <= set(losses)
     assert all(torch.isfinite(value).all() for value in losses.values())
@@ -276,3 +277,30 @@ def test_preprocessor_normalises_frame_stacks():
     assert data['inputs'][:, 1].eq(0).all() and data['inputs'][:, 0].eq(1).all()
     images = preprocessor(dict(inputs=stacks[:, 0], data_samples={}))['inputs']
     assert images.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_labeled_frames_and_clip_share_batch_norm_statistics():
+    model = build(head='HeatmapHead', unsupervised_losses=[dict(type='TemporalLoss')])
+    data = model.data_preprocessor(dict(labeled_batch(frames=0), unlabeled=clip()), True)
+    norm = model.backbone[1]
+    model(**data, mode='loss')
+    # one update of the running mean (momentum 0.1) with the mean over all 2 + 8 frames
+    conv = model.backbone[0](torch.cat([data['inputs'], data['unlabeled']['inputs']]))
+    torch.testing.assert_close(norm.running_mean, 0.1 * conv.mean(dim=(0, 2, 3)))
+    assert int(norm.num_batches_tracked) == 1
+
+
+def test_clip_is_skipped_while_unsupervised_weights_are_zero_and_sizes_must_match():
+    model = build(head='HeatmapHead', unsupervised_losses=[dict(type='TemporalLoss')])
+    counter = BackboneCounter(model)
+    model.unsupervised_losses[0].weight_scale = 0.
+    data = model.data_preprocessor(dict(labeled_batch(frames=0), unlabeled=clip()), True)
+    losses = model(**data, mode='loss')
+    assert (counter.calls, counter.frames) == (1, 2) and 'loss_temporal' not in losses
+    model.unsupervised_losses[0].weight_scale = 1.
+    small = clip()
+    small['inputs'] = small['inputs'][..., :SIZE // 2, :SIZE // 2]
+    data = model.data_preprocessor(dict(labeled_batch(frames=0), unlabeled=small), True)
+    with pytest.raises(ValueError, match=r'unlabeled clip frames \(3, 32, 32\) differ from '
+                                         r'labeled frames \(3, 64, 64\)'):
+        model(**data, mode='loss')

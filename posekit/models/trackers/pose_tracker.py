@@ -1,12 +1,10 @@
 """PoseTracker: backbone + head + lists of losses, supervised or semi-supervised."""
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Optional, Union
 
 import torch
 from mmengine.model import BaseModel
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from posekit.registry import LOSSES, MODELS
 from ..geometry import input_to_frame
@@ -46,19 +44,13 @@ class PoseTracker(BaseModel):
         unsupervised_losses: Loss configs applied to unlabeled-clip outputs.
         data_preprocessor: Config of the batch preprocessor.
         channels_last: Keep convolution weights in channels-last memory format.
-        freeze_norm_on_unlabeled: Run the unlabeled clip through batch-norm layers in
-            evaluation mode (running statistics, not updated). A clip's consecutive frames
-            are nearly identical, so its batch statistics differ from both the labeled
-            batches' and the video's; with this on, unsupervised losses shape the very
-            outputs inference produces and the running statistics stay those of the labeled
-            frames.
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self, backbone: dict, head: dict, losses: Sequence[dict] = (),
                  unsupervised_losses: Sequence[dict] = (),
                  data_preprocessor: Optional[dict] = None, channels_last: bool = False,
-                 freeze_norm_on_unlabeled: bool = True, init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='PoseDataPreprocessor', channels_last=channels_last)
         if isinstance(data_preprocessor, dict):
@@ -71,7 +63,6 @@ class PoseTracker(BaseModel):
         self.head = MODELS.build(head)
         self.losses = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
         self.unsupervised_losses = nn.ModuleList(LOSSES.build(cfg) for cfg in unsupervised_losses)
-        self.freeze_norm_on_unlabeled = freeze_norm_on_unlabeled
         self._check_losses()
         if channels_last:
             self.to(memory_format=torch.channels_last)
@@ -255,10 +246,24 @@ class PoseTracker(BaseModel):
                 outputs[key] = input_to_frame(outputs[key], input_from_frame, flip_indices)
         return outputs
 
-    def labeled_outputs(self, inputs: Tensor, data_samples: dict) -> dict[str, Tensor]:
-        """Outputs and targets of a labeled batch (the ``data_info`` vocabulary)."""
+    def labeled_outputs(self, inputs: Tensor, data_samples: dict,
+                        feats: Optional[Tensor] = None) -> dict[str, Tensor]:
+        """Outputs and targets of a labeled batch (the ``data_info`` vocabulary).
+
+        Args:
+            inputs: Labeled images, as :meth:`predict_outputs` takes them.
+            data_samples: Collated targets (``keypoints``, ``input_from_frame``, ...).
+            feats: The inputs' backbone features when already computed.
+
+        Returns:
+            Model outputs plus ``keypoints_targ`` / ``keypoints_targ_augmented`` and, when
+            the batch has them, ``heatmaps_targ``.
+        """
         matrix, flip = data_samples['input_from_frame'], data_samples.get('flip_indices')
-        outputs = self.predict_outputs(inputs, matrix, flip)
+        if feats is None:
+            outputs = self.predict_outputs(inputs, matrix, flip)
+        else:
+            outputs = self.frame_outputs(feats, matrix, flip)
         keypoints = data_samples['keypoints'].float()
         outputs['keypoints_targ_augmented'] = keypoints
         outputs['keypoints_targ'] = input_to_frame(keypoints, matrix, flip)
@@ -288,39 +293,62 @@ class PoseTracker(BaseModel):
                 for a context head (targets are the centre frame's).
             data_samples: Collated labeled targets (``keypoints``, ``input_from_frame``, ...).
             unlabeled: Optional clip ``dict(inputs (T, 3, H, W), data_samples=dict(
-                input_from_frame (T, 3, 3)))``; a context head gives outputs for its frames
-                ``c … T-1-c`` only (see :meth:`predict_sequence` with ``pad=None``).
+                input_from_frame (T, 3, 3)))``, passed through the backbone together with the
+                labeled frames (one set of batch-norm statistics); a context head gives
+                outputs for its frames ``c … T-1-c`` only (see :meth:`predict_sequence` with
+                ``pad=None``). Skipped while every unsupervised weight is 0.
 
         Returns:
             ``loss_{name}`` entries (summed by mmengine) and log entries without "loss" in
             their key: each loss's raw value and weight, and the batch's pixel error.
         """
         results: dict[str, Tensor] = {}
-        outputs = self.labeled_outputs(inputs, data_samples)
+        # before the warm-up hook ramps them in (all weights 0) the clip costs nothing
+        semi = unlabeled is not None and any(loss.weight > 0
+                                             for loss in self.unsupervised_losses)
+        if semi:
+            self._check_sample_inputs(inputs)
+            feats, clip_feats = self._joint_features(inputs, unlabeled['inputs'])
+            outputs = self.labeled_outputs(inputs, data_samples, feats)
+        else:
+            outputs = self.labeled_outputs(inputs, data_samples)
         self._add_losses(self.losses, outputs, results)
         error = (outputs['keypoints_pred'] - outputs['keypoints_targ']).norm(dim=-1)
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
-        if unlabeled is not None and len(self.unsupervised_losses):
-            with self._unlabeled_norm_mode():
-                clip_outputs = self.predict_sequence(
-                    unlabeled['inputs'], unlabeled['data_samples']['input_from_frame'],
-                    pad=None)
+        if semi:
+            clip_outputs = self.sequence_outputs(
+                clip_feats, unlabeled['data_samples']['input_from_frame'], pad=None)
             self._add_losses(self.unsupervised_losses, clip_outputs, results)
         return results
 
-    @contextmanager
-    def _unlabeled_norm_mode(self) -> Iterator[None]:
-        """Batch-norm layers in evaluation mode inside the block when configured so."""
-        norms = [m for m in self.modules() if isinstance(m, _BatchNorm) and m.training] \
-            if self.freeze_norm_on_unlabeled else []
-        for module in norms:
-            module.eval()
-        try:
-            yield
-        finally:
-            for module in norms:
-                module.train()
+    def _joint_features(self, inputs: Tensor, clip: Tensor) -> tuple[Tensor, Tensor]:
+        """Backbone features of a labeled batch and an unlabeled clip in one pass.
+
+        One pass means one set of batch-norm statistics: the clip's nearly identical
+        consecutive frames are normalised together with the labeled frames, as inference
+        later normalises every frame with the running statistics of exactly this mixture.
+        (Separate passes let the clip's own statistics drift the running ones away from the
+        labeled batches' and open a path on which the unsupervised losses alone act.)
+
+        Args:
+            inputs: ``(N, 3, H, W)`` labeled images or ``(N, F, 3, H, W)`` frame stacks.
+            clip: ``(T, 3, H, W)`` consecutive unlabeled frames.
+
+        Returns:
+            ``(labeled features (N[, F], C, h, w), clip features (T, C, h, w))``.
+        """
+        frames = inputs.flatten(0, 1) if inputs.dim() == 5 else inputs
+        if frames.shape[1:] != clip.shape[1:]:
+            raise ValueError(
+                f'unlabeled clip frames {tuple(clip.shape[1:])} differ from labeled frames '
+                f'{tuple(frames.shape[1:])}: give unlabeled_dataloader.dataset the input_size '
+                'of the labeled pipeline')
+        feats = self.backbone(torch.cat([frames, clip]))
+        labeled, clip_feats = feats[:len(frames)], feats[len(frames):]
+        if inputs.dim() == 5:
+            labeled = labeled.unflatten(0, inputs.shape[:2])
+        return labeled, clip_feats
 
     @staticmethod
     def _add_losses(losses: nn.ModuleList, outputs: dict, results: dict) -> None:
