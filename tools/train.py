@@ -18,6 +18,8 @@ def parse_args() -> argparse.Namespace:
                         'from the latest checkpoint of the work dir when CKPT is omitted')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision: bf16 on CPUs that support it, bf16/fp16 on CUDA')
+    parser.add_argument('--time-budget', type=float, metavar='MINUTES',
+                        help='stop at the first epoch end after MINUTES of training')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries, e.g. train_cfg.max_epochs=5')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -31,7 +33,8 @@ def main() -> None:
     cfg = load_config(args.config)
     cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
-    prepare_train_config(cfg, work_dir=args.work_dir, resume=args.resume, amp=args.amp)
+    prepare_train_config(cfg, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
+                         time_budget=args.time_budget)
     Runner.from_cfg(cfg).train()
 
 

@@ -111,7 +111,7 @@ def default_work_dir(config_path: str) -> str:
 
 
 def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=None,
-                         amp: bool = False) -> Config:
+                         amp: bool = False, time_budget: Optional[float] = None) -> Config:
     """Apply the training CLI's options and fill what the config leaves open.
 
     Args:
@@ -119,6 +119,8 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=Non
         work_dir: Output folder; default ``cfg.work_dir`` or ``work_dirs/<stem>``.
         resume: None, ``'auto'`` (latest checkpoint of the work dir) or a checkpoint path.
         amp: Mixed precision on the current device (see :func:`amp_optim_wrapper`).
+        time_budget: Minutes of training after which the current epoch is the last
+            (adds a ``TimeBudgetHook``); None trains for ``train_cfg.max_epochs``.
 
     Returns:
         The same config, modified.
@@ -135,6 +137,9 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=Non
             if cfg.get(key) is not None and cfg[key].get('type', 'ValLoop') in (
                     'ValLoop', 'TestLoop'):
                 cfg[key]['fp16'] = cfg.optim_wrapper['type'] != 'OptimWrapper'
+    if time_budget is not None:
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+            dict(type='TimeBudgetHook', minutes=time_budget)]
     prepare_data(cfg)
     fill_num_keypoints(cfg)
     print_log(f'work dir: {cfg.work_dir}', logger='current')

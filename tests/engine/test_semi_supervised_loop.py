@@ -4,7 +4,10 @@ import pytest
 import torch
 from torch import nn
 
-from posekit.engine.hooks import BackboneUnfreezeHook, UnsupervisedWarmupHook, backbone_lr_ratio
+from posekit.apis import prepare_train_config
+from posekit.apis.config import load_config
+from posekit.engine.hooks import (BackboneUnfreezeHook, TimeBudgetHook, UnsupervisedWarmupHook,
+                                  backbone_lr_ratio)
 from posekit.engine.loops import LabeledUnlabeledLoader
 from posekit.engine.optim_constructor import BackboneHeadOptimWrapperConstructor
 
@@ -132,7 +135,6 @@ def test_frozen_backbone_does_not_move():
 
 
 def test_time_budget_makes_the_current_epoch_the_last(monkeypatch):
-    from posekit.engine.hooks import TimeBudgetHook
     clock = iter([100., 100. + 59., 100. + 61.])
     monkeypatch.setattr('posekit.engine.hooks.time_budget.time.monotonic', lambda: next(clock))
     runner = fake_runner(Model(), epoch=3)
@@ -144,3 +146,11 @@ def test_time_budget_makes_the_current_epoch_the_last(monkeypatch):
     assert runner.train_loop._max_epochs == 300
     hook.after_train_epoch(runner)  # 61 s: epoch 3 (0-based) is the last
     assert runner.train_loop._max_epochs == 4
+
+
+def test_train_time_budget_option_adds_the_hook_after_the_configs_own(tmp_path):
+    cfg = load_config('configs/heatmap_semi.py')
+    prepare_train_config(cfg, work_dir=str(tmp_path), time_budget=20)
+    assert [h['type'] for h in cfg.custom_hooks] == ['UnsupervisedWarmupHook',
+                                                     'TimeBudgetHook']
+    assert cfg.custom_hooks[1]['minutes'] == 20
