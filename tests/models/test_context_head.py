@@ -304,3 +304,17 @@ def test_clip_is_skipped_while_unsupervised_weights_are_zero_and_sizes_must_matc
     with pytest.raises(ValueError, match=r'unlabeled clip frames \(3, 32, 32\) differ from '
                                          r'labeled frames \(3, 64, 64\)'):
         model(**data, mode='loss')
+
+
+def test_separate_clip_pass_leaves_running_statistics_to_the_labeled_frames():
+    model = build(head='HeatmapHead', unsupervised_losses=[dict(type='TemporalLoss')],
+                  unlabeled_norm='separate')
+    counter = BackboneCounter(model)
+    data = model.data_preprocessor(dict(labeled_batch(frames=0), unlabeled=clip()), True)
+    losses = model(**data, mode='loss')
+    assert (counter.calls, counter.frames) == (2, 2 + 8) and 'loss_temporal' in losses
+    conv = model.backbone[0](data['inputs'])
+    torch.testing.assert_close(model.backbone[1].running_mean, 0.1 * conv.mean(dim=(0, 2, 3)))
+    assert model.backbone[1].momentum == 0.1
+    with pytest.raises(ValueError, match="unlabeled_norm must be 'joint' or 'separate'"):
+        build(head='HeatmapHead', unlabeled_norm='eval')

@@ -1,10 +1,12 @@
 """PoseTracker: backbone + head + lists of losses, supervised or semi-supervised."""
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Optional, Union
 
 import torch
 from mmengine.model import BaseModel
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from posekit.registry import LOSSES, MODELS
 from ..geometry import input_to_frame
@@ -13,6 +15,24 @@ from ..geometry import input_to_frame
 FRAME_KEYS = {'keypoints_pred_augmented': 'keypoints_pred'}
 #: Targets available on labeled batches.
 TARGET_KEYS = ('keypoints_targ', 'keypoints_targ_augmented')
+
+
+@contextmanager
+def frozen_running_stats(model: nn.Module) -> Iterator[None]:
+    """Batch-norm layers keep normalising by batch statistics but stop updating running ones.
+
+    Args:
+        model: Its batch-norm layers get momentum 0 inside the block, their own after it.
+    """
+    norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for module in norms:
+        module.momentum = 0.
+    try:
+        yield
+    finally:
+        for module, momentum in zip(norms, momenta):
+            module.momentum = momentum
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -44,13 +64,18 @@ class PoseTracker(BaseModel):
         unsupervised_losses: Loss configs applied to unlabeled-clip outputs.
         data_preprocessor: Config of the batch preprocessor.
         channels_last: Keep convolution weights in channels-last memory format.
+        unlabeled_norm: How the unlabeled clip meets batch-norm layers. ``'joint'``: one
+            backbone pass for the labeled frames and the clip (one set of batch statistics,
+            running statistics of the mixture). ``'separate'``: the clip in its own pass,
+            normalised by its own batch statistics, leaving the running statistics to the
+            labeled frames. docs/benchmarks.md compares them.
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self, backbone: dict, head: dict, losses: Sequence[dict] = (),
                  unsupervised_losses: Sequence[dict] = (),
                  data_preprocessor: Optional[dict] = None, channels_last: bool = False,
-                 init_cfg: Optional[dict] = None):
+                 unlabeled_norm: str = 'joint', init_cfg: Optional[dict] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='PoseDataPreprocessor', channels_last=channels_last)
         if isinstance(data_preprocessor, dict):
@@ -63,6 +88,10 @@ class PoseTracker(BaseModel):
         self.head = MODELS.build(head)
         self.losses = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
         self.unsupervised_losses = nn.ModuleList(LOSSES.build(cfg) for cfg in unsupervised_losses)
+        if unlabeled_norm not in ('joint', 'separate'):
+            raise ValueError(f"PoseTracker: unlabeled_norm must be 'joint' or 'separate', got "
+                             f'{unlabeled_norm!r}')
+        self.unlabeled_norm = unlabeled_norm
         self._check_losses()
         if channels_last:
             self.to(memory_format=torch.channels_last)
@@ -306,7 +335,8 @@ class PoseTracker(BaseModel):
         # before the warm-up hook ramps them in (all weights 0) the clip costs nothing
         semi = unlabeled is not None and any(loss.weight > 0
                                              for loss in self.unsupervised_losses)
-        if semi:
+        joint = semi and self.unlabeled_norm == 'joint'
+        if joint:
             self._check_sample_inputs(inputs)
             feats, clip_feats = self._joint_features(inputs, unlabeled['inputs'])
             outputs = self.labeled_outputs(inputs, data_samples, feats)
@@ -317,6 +347,9 @@ class PoseTracker(BaseModel):
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
         if semi:
+            if not joint:
+                with frozen_running_stats(self):
+                    clip_feats = self.extract_feat(unlabeled['inputs'])
             clip_outputs = self.sequence_outputs(
                 clip_feats, unlabeled['data_samples']['input_from_frame'], pad=None)
             self._add_losses(self.unsupervised_losses, clip_outputs, results)
