@@ -33,8 +33,9 @@ import pandas as pd
 from mmengine.logging import print_log
 
 from posekit.datasets.io import write_csv_atomic, write_dlc_csv
+from posekit.datasets.video_io import read_frames
 
-TOY_VERSION = 5
+TOY_VERSION = 6
 META_FILE = 'toy_meta.json'
 
 PART_NAMES = ('nose', 'head', 'paw_fl', 'paw_fr', 'paw_bl', 'paw_br', 'tailbase')
@@ -557,25 +558,34 @@ def render_session(session: Session) -> Iterator[np.ndarray]:
 
 
 def _write_media(root: str, session: Session, png_frames: set[int]) -> None:
-    """Write a session's mp4 video and, from the same arrays, the chosen frames as PNGs.
+    """Write a session's mp4 video, then extract the chosen frames from it as PNGs.
+
+    The PNGs are decoded from the written video, as DeepLabCut extracts frames to label: the
+    labeled frames carry the same compression artifacts as the video frames a model sees in
+    semi-supervised training and inference (rendered frames written losslessly would give the
+    network a cue telling labeled frames from video frames).
 
     Args:
         root: Project root.
         session: The session.
-        png_frames: Frames also written to ``labeled-data/<session>/`` (uncompressed).
+        png_frames: Frames also written to ``labeled-data/<session>/``.
     """
     name = session.spec.name
-    if png_frames:
-        os.makedirs(osp.join(root, 'labeled-data', name), exist_ok=True)
-    writer = _open_video(osp.join(root, session.spec.video_dir, f'{name}.mp4'))
+    video = osp.join(root, session.spec.video_dir, f'{name}.mp4')
+    writer = _open_video(video)
     try:
-        for t, frame in enumerate(render_session(session)):
-            bgr = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-            writer.write(bgr)
-            if t in png_frames and not cv2.imwrite(osp.join(root, image_path(name, t)), bgr):
-                raise RuntimeError(f'cv2 could not write {image_path(name, t)} in {root}')
+        for frame in render_session(session):
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     finally:
         writer.release()
+    if not png_frames:
+        return
+    os.makedirs(osp.join(root, 'labeled-data', name), exist_ok=True)
+    frames = sorted(png_frames)
+    for t, rgb in zip(frames, read_frames(video, frames)):
+        if not cv2.imwrite(osp.join(root, image_path(name, t)),
+                           cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+            raise RuntimeError(f'cv2 could not write {image_path(name, t)} in {root}')
 
 
 def _write_labels(root: str, session: Session, frames: np.ndarray, file_name: str) -> None:
