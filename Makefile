@@ -29,6 +29,7 @@ benchmark: install
 	$(PY) benchmarks/inference.py --config configs/heatmap.py \
 		--video data/toy/videos_test/session3.mp4
 	$(PY) benchmarks/semi_step.py configs/heatmap_semi.py
+	$(PY) benchmarks/train_throughput.py configs/mirror_mouse/heatmap.py
 
 clean:
 	rm -rf work_dirs data/toy
