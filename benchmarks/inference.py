@@ -6,7 +6,8 @@ machine slow both alike):
 - ``decode``: decord alone (``read_frames`` in batches), frames per second;
 - ``decode+resize``: what the decode thread produces (``VideoInference.decode_batches``);
 - ``model``: the bare forward pass (normalisation, backbone, head → heatmaps) on random uint8
-  tensors of the same batch and input size, for as many frames as the video has;
+  tensors of the same batch and input size, for as many frames as the video has (context
+  models: the head runs on the batch's edge-padded windows and decodes keypoints);
 - ``model+decode``: the same plus the head's keypoint decoding (soft-argmax, confidences);
 - ``end-to-end``: ``predict_video`` (decoding, model, keypoint decoding, frame-pixel
   mapping) plus writing the CSV, with the default ``prefetch`` (decoding in a thread only
@@ -83,11 +84,16 @@ def measure(model: torch.nn.Module, video: str, batch_size: int, frames: int
                            device=next(model.parameters()).device)
     calls = -(-frames // batch_size)
 
+    matrix = torch.eye(3, dtype=torch.float64, device=inputs.device).expand(batch_size, 3, 3)
+
     @torch.inference_mode()
     def forward(decode: bool) -> None:
         for _ in range(calls):
             feats = model.extract_feat(model.data_preprocessor.normalize(inputs))
-            model.head.predict(feats) if decode else model.head(feats)
+            if model.num_context:  # windows of the batch's features, keypoints decoded
+                model.sequence_outputs(feats, matrix, pad='edge')
+            else:
+                model.head.predict(feats) if decode else model.head(feats)
 
     def decode_only() -> None:
         reader = open_video(video)
