@@ -87,6 +87,31 @@ class UpsamplingCRNN(BaseModule):
         backward_state = self._recur(frames[::-1], self.input_bwd, self.hidden_bwd)
         return spatial_softmax((forward_state + backward_state) / 2)
 
+    def forward_sequence(self, feats: Tensor, num_frames: int) -> Tensor:
+        """Heatmaps of every full ``num_frames`` window of a sequence, per-frame work shared.
+
+        Equal to :meth:`forward` on the sliding windows of ``feats``, but the per-frame
+        layers (``pre``, ``input_fwd``, ``input_bwd``) run once per frame instead of once
+        per window that contains it.
+
+        Args:
+            feats: ``(B, C, H/32, W/32)`` features of consecutive frames.
+            num_frames: Window length ``F`` (``B >= F``).
+
+        Returns:
+            ``(B - F + 1, K, H/2**d, W/2**d)`` heatmaps of windows ``0 … B - F``.
+        """
+        frames = self.pre(feats)
+        inputs_fwd, inputs_bwd = self.input_fwd(frames), self.input_bwd(frames)
+        count = len(feats) - num_frames + 1
+        forward_state = inputs_fwd[:count]
+        for j in range(1, num_frames):
+            forward_state = inputs_fwd[j:j + count] + self.hidden_fwd(forward_state)
+        backward_state = inputs_bwd[num_frames - 1:num_frames - 1 + count]
+        for j in range(num_frames - 2, -1, -1):
+            backward_state = inputs_bwd[j:j + count] + self.hidden_bwd(backward_state)
+        return spatial_softmax((forward_state + backward_state) / 2)
+
     @staticmethod
     def _recur(frames: tuple[Tensor, ...], input_layer: nn.Module, hidden_layer: nn.Module
                ) -> Tensor:
@@ -186,6 +211,19 @@ class ContextHeatmapHead(BaseModule):
             heatmaps_pred=torch.where(use_mf[..., None, None], heatmaps_mf, heatmaps_sf),
             keypoints_pred_augmented=torch.where(use_mf[..., None], keypoints_mf, keypoints_sf),
             confidences=torch.where(use_mf, conf_mf, conf_sf))
+
+    def predict_sequence(self, feats: Tensor) -> dict[str, Tensor]:
+        """:meth:`predict` of every full window of consecutive frames' features.
+
+        Args:
+            feats: ``(B, C, H/32, W/32)`` features of consecutive frames (``B >= 5``).
+
+        Returns:
+            As :meth:`predict` for the windows centred on frames ``2 … B - 3``.
+        """
+        c = self.num_context
+        centre = feats[c:len(feats) - c]
+        return self.decode(self.sf(centre), self.mf.forward_sequence(feats, self.num_frames))
 
     def predict(self, feats: Tensor) -> dict[str, Tensor]:
         """Model outputs in the DESIGN.md vocabulary (input-space keypoints).

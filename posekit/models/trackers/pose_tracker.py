@@ -223,22 +223,8 @@ class PoseTracker(BaseModel):
         """
         if pad not in ('edge', None):
             raise ValueError(f"predict_sequence: pad must be 'edge' or None, got {pad!r}")
-        if self.num_context:
-            feats, input_from_frame = self._windows(feats, input_from_frame, pad)
-        return self.frame_outputs(feats, input_from_frame)
-
-    def _windows(self, feats: Tensor, input_from_frame: Tensor, pad: Optional[str]
-                 ) -> tuple[Tensor, Tensor]:
-        """Sliding windows of per-frame features and the affines of their centre frames.
-
-        Args:
-            feats: ``(B, C, h, w)`` features of consecutive frames.
-            input_from_frame: ``(B, 3, 3)`` their affines.
-            pad: ``'edge'`` (``M = B`` windows) or None (``M = B - 2c`` full windows).
-
-        Returns:
-            ``(windows (M, 2c + 1, C, h, w), input_from_frame (M, 3, 3))``.
-        """
+        if not self.num_context:
+            return self.frame_outputs(feats, input_from_frame)
         c = self.num_context
         if pad == 'edge':
             feats = torch.cat([feats[:1].expand(c, *feats.shape[1:]), feats,
@@ -248,23 +234,26 @@ class PoseTracker(BaseModel):
                              f'consecutive frames for one window, got {len(feats)}')
         else:
             input_from_frame = input_from_frame[c:len(feats) - c]
-        count = len(feats) - 2 * c
-        windows = torch.stack([feats[i:i + count] for i in range(2 * c + 1)], dim=1)
-        return windows, input_from_frame
+        return self.frame_outputs(feats, input_from_frame, sequence=True)
 
     def frame_outputs(self, feats: Tensor, input_from_frame: Tensor,
-                      flip_indices: Optional[Tensor] = None) -> dict[str, Tensor]:
+                      flip_indices: Optional[Tensor] = None, sequence: bool = False
+                      ) -> dict[str, Tensor]:
         """The head's outputs on features, plus their frame-pixel versions.
 
         Args:
-            feats: What the head takes: ``(N, C, h, w)``, or ``(N, 2c + 1, C, h, w)`` windows.
+            feats: What the head takes: ``(N, C, h, w)``, or ``(N, 2c + 1, C, h, w)`` windows;
+                with ``sequence`` the ``(N + 2c, C, h, w)`` features of consecutive frames,
+                whose ``N`` full windows a context head predicts
+                (``head.predict_sequence``, per-frame work shared between windows).
             input_from_frame: ``(N, 3, 3)`` affine from frame to input pixels.
             flip_indices: ``(N, K)`` keypoint permutation of flipped inputs, or None.
+            sequence: See ``feats``.
 
         Returns:
             See :meth:`predict_outputs`.
         """
-        outputs = self.head.predict(feats)
+        outputs = self.head.predict_sequence(feats) if sequence else self.head.predict(feats)
         for key in list(outputs):
             for src, dst in FRAME_KEYS.items():
                 if key.startswith(src):
