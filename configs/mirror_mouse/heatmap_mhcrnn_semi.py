@@ -37,23 +37,6 @@ model = dict(
 train_dataloader = dict(dataset=dict(context=2))
 val_dataloader = dict(dataset=dict(context=2))
 test_dataloader = dict(dataset=dict(context=2))
-# unlabeled clips of 16 consecutive frames of the example video (resized only); the
-# 12 full 5-frame windows of each clip feed the unsupervised losses
-unlabeled_dataloader = dict(
-    batch_size=1,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='clip_collate'),
-    dataset=dict(
-        type='VideoClipDataset',
-        data_root={{_base_.data_root}},
-        videos='videos/test_vid.mp4',
-        input_size={{_base_.input_size}},
-        clip_length=16,
-        seed=0,
-    ),
-)
 
 # Lightning Pose's optimisation: Adam 1e-3, halved at fixed epochs.
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))

@@ -27,23 +27,6 @@ model = dict(
     ],
 )
 
-# unlabeled clips of 16 consecutive frames of the example video, resized only
-unlabeled_dataloader = dict(
-    batch_size=1,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='clip_collate'),
-    dataset=dict(
-        type='VideoClipDataset',
-        data_root={{_base_.data_root}},
-        videos='videos/test_vid.mp4',
-        input_size={{_base_.input_size}},
-        clip_length=16,
-        seed=0,
-    ),
-)
-
 train_cfg = dict(type='SemiSupervisedTrainLoop', max_epochs=300, val_interval=10)
 # LP's AnnealWeight: the unsupervised weight starts at 0 and grows by 0.01 per epoch
 custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=0, increase_per_epoch=0.01)]

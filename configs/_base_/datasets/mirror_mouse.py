@@ -53,5 +53,22 @@ test_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(**labeled, split='all', pipeline=test_pipeline),
 )
+# unlabeled clips of 16 consecutive frames of the example video, resized only (read by
+# SemiSupervisedTrainLoop in semi-supervised recipes)
+unlabeled_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='clip_collate'),
+    dataset=dict(
+        type='VideoClipDataset',
+        data_root=data_root,
+        videos='videos/test_vid.mp4',
+        input_size=input_size,
+        clip_length=16,
+        seed=0,
+    ),
+)
 val_evaluator = [dict(type='PixelError'), dict(type='PCK')]
 test_evaluator = [dict(type='PixelError'), dict(type='PCK'), dict(type='PredictionsWriter')]
