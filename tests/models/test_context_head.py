@@ -316,5 +316,33 @@ def test_separate_clip_pass_leaves_running_statistics_to_the_labeled_frames():
     conv = model.backbone[0](data['inputs'])
     torch.testing.assert_close(model.backbone[1].running_mean, 0.1 * conv.mean(dim=(0, 2, 3)))
     assert model.backbone[1].momentum == 0.1
-    with pytest.raises(ValueError, match="unlabeled_norm must be 'joint' or 'separate'"):
+    with pytest.raises(ValueError, match="unlabeled_norm must be one of 'joint', 'separate', "
+                                         "'running', got 'eval'"):
         build(head='HeatmapHead', unlabeled_norm='eval')
+
+
+def test_running_clip_pass_normalises_the_clip_as_inference_does():
+    model = build(head='HeatmapHead', unsupervised_losses=[dict(type='TemporalLoss')],
+                  unlabeled_norm='running')
+    norm = model.backbone[1]
+    norm.running_mean.fill_(0.25)
+    norm.running_var.fill_(4.)
+    seen = []
+    norm.register_forward_hook(lambda module, args, out: seen.append((module.training,
+                                                                       out.detach())))
+    data = model.data_preprocessor(dict(labeled_batch(frames=0), unlabeled=clip()), True)
+    losses = model(**data, mode='loss')
+    assert 'loss_temporal' in losses and [training for training, _ in seen] == [True, False]
+    # only the labeled batch updated the running statistics ...
+    labeled = model.backbone[0](data['inputs'])
+    torch.testing.assert_close(norm.running_mean, 0.9 * 0.25 + 0.1 * labeled.mean(dim=(0, 2, 3)))
+    # ... by which the clip was then normalised, and the layer is back in training mode
+    conv = model.backbone[0](data['unlabeled']['inputs'])
+    shape = (1, -1, 1, 1)
+    expected = (conv - norm.running_mean.view(shape)) \
+        / (norm.running_var.view(shape) + norm.eps) ** 0.5 * norm.weight.view(shape) \
+        + norm.bias.view(shape)
+    torch.testing.assert_close(seen[1][1], expected)
+    assert norm.training
+    losses['loss_temporal'].backward()
+    assert norm.weight.grad is not None and norm.weight.grad.abs().sum() > 0

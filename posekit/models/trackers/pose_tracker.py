@@ -35,6 +35,26 @@ def frozen_running_stats(model: nn.Module) -> Iterator[None]:
             module.momentum = momentum
 
 
+@contextmanager
+def running_stats_norm(model: nn.Module) -> Iterator[None]:
+    """Batch-norm layers normalise by their running statistics, as at inference.
+
+    Gradients still flow through the normalisation and its affine parameters; the running
+    statistics are neither used from the batch nor updated.
+
+    Args:
+        model: Its training-mode batch-norm layers are in eval mode inside the block.
+    """
+    norms = [m for m in model.modules() if isinstance(m, _BatchNorm) and m.training]
+    for module in norms:
+        module.eval()
+    try:
+        yield
+    finally:
+        for module in norms:
+            module.train()
+
+
 class CheckpointMismatchError(RuntimeError):
     """A checkpoint's tensors do not fit the model built from the config."""
 
@@ -68,9 +88,13 @@ class PoseTracker(BaseModel):
             backbone pass for the labeled frames and the clip (one set of batch statistics,
             running statistics of the mixture). ``'separate'``: the clip in its own pass,
             normalised by its own batch statistics, leaving the running statistics to the
-            labeled frames. docs/benchmarks.md compares them.
+            labeled frames. ``'running'``: the clip in its own pass, normalised by the
+            running statistics of the labeled frames, exactly as at inference (the losses
+            then act on the network that will predict). docs/benchmarks.md compares them.
         init_cfg: mmengine initialisation config.
     """
+
+    UNLABELED_NORMS = ('joint', 'separate', 'running')
 
     def __init__(self, backbone: dict, head: dict, losses: Sequence[dict] = (),
                  unsupervised_losses: Sequence[dict] = (),
@@ -88,8 +112,9 @@ class PoseTracker(BaseModel):
         self.head = MODELS.build(head)
         self.losses = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
         self.unsupervised_losses = nn.ModuleList(LOSSES.build(cfg) for cfg in unsupervised_losses)
-        if unlabeled_norm not in ('joint', 'separate'):
-            raise ValueError(f"PoseTracker: unlabeled_norm must be 'joint' or 'separate', got "
+        if unlabeled_norm not in self.UNLABELED_NORMS:
+            raise ValueError(f'PoseTracker: unlabeled_norm must be one of '
+                             f'{", ".join(map(repr, self.UNLABELED_NORMS))}, got '
                              f'{unlabeled_norm!r}')
         self.unlabeled_norm = unlabeled_norm
         self._check_losses()
@@ -337,7 +362,9 @@ class PoseTracker(BaseModel):
             if (~error.isnan()).any() else error.new_tensor(0.)
         if semi:
             if not joint:
-                with frozen_running_stats(self):
+                norm = frozen_running_stats if self.unlabeled_norm == 'separate' \
+                    else running_stats_norm
+                with norm(self):
                     clip_feats = self.extract_feat(unlabeled['inputs'])
             clip_outputs = self.sequence_outputs(
                 clip_feats, unlabeled['data_samples']['input_from_frame'], pad=None)
