@@ -35,26 +35,6 @@ def frozen_running_stats(model: nn.Module) -> Iterator[None]:
             module.momentum = momentum
 
 
-@contextmanager
-def running_stats_norm(model: nn.Module) -> Iterator[None]:
-    """Batch-norm layers normalise by their running statistics, as at inference.
-
-    Gradients still flow through the normalisation and its affine parameters; the running
-    statistics are neither used from the batch nor updated.
-
-    Args:
-        model: Its training-mode batch-norm layers are in eval mode inside the block.
-    """
-    norms = [m for m in model.modules() if isinstance(m, _BatchNorm) and m.training]
-    for module in norms:
-        module.eval()
-    try:
-        yield
-    finally:
-        for module in norms:
-            module.train()
-
-
 class CheckpointMismatchError(RuntimeError):
     """A checkpoint's tensors do not fit the model built from the config."""
 
@@ -77,6 +57,14 @@ class PoseTracker(BaseModel):
     ``c … T-1-c``; the first and last ``c`` frames of a clip give no output), so unsupervised
     losses never see padded windows; the outputs are consecutive frames of one clip.
 
+    The clip has its own backbone pass after the labeled batch, in batch-norm train mode
+    (normalised by its own statistics) without updating the running statistics, which stay
+    the labeled frames' (as Lightning Pose, whose labeled and unlabeled batches are separate
+    passes). Two alternatives measured worse on the toy data (docs/benchmarks.md): labeled
+    frames and clip in one pass cost 1.6 px on held-out frames even with negligible
+    unsupervised weights, and the clip normalised by running statistics (the inference
+    network) let the unsupervised losses collapse the predictions.
+
     Args:
         backbone: Backbone config (``MODELS``).
         head: Head config (``MODELS``); ``in_channels`` defaults to the backbone's.
@@ -84,22 +72,13 @@ class PoseTracker(BaseModel):
         unsupervised_losses: Loss configs applied to unlabeled-clip outputs.
         data_preprocessor: Config of the batch preprocessor.
         channels_last: Keep convolution weights in channels-last memory format.
-        unlabeled_norm: How the unlabeled clip meets batch-norm layers. ``'joint'``: one
-            backbone pass for the labeled frames and the clip (one set of batch statistics,
-            running statistics of the mixture). ``'separate'``: the clip in its own pass,
-            normalised by its own batch statistics, leaving the running statistics to the
-            labeled frames. ``'running'``: the clip in its own pass, normalised by the
-            running statistics of the labeled frames, exactly as at inference (the losses
-            then act on the network that will predict). docs/benchmarks.md compares them.
         init_cfg: mmengine initialisation config.
     """
-
-    UNLABELED_NORMS = ('joint', 'separate', 'running')
 
     def __init__(self, backbone: dict, head: dict, losses: Sequence[dict] = (),
                  unsupervised_losses: Sequence[dict] = (),
                  data_preprocessor: Optional[dict] = None, channels_last: bool = False,
-                 unlabeled_norm: str = 'joint', init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='PoseDataPreprocessor', channels_last=channels_last)
         if isinstance(data_preprocessor, dict):
@@ -112,11 +91,6 @@ class PoseTracker(BaseModel):
         self.head = MODELS.build(head)
         self.losses = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
         self.unsupervised_losses = nn.ModuleList(LOSSES.build(cfg) for cfg in unsupervised_losses)
-        if unlabeled_norm not in self.UNLABELED_NORMS:
-            raise ValueError(f'PoseTracker: unlabeled_norm must be one of '
-                             f'{", ".join(map(repr, self.UNLABELED_NORMS))}, got '
-                             f'{unlabeled_norm!r}')
-        self.unlabeled_norm = unlabeled_norm
         self._check_losses()
         if channels_last:
             self.to(memory_format=torch.channels_last)
@@ -289,24 +263,19 @@ class PoseTracker(BaseModel):
                 outputs[key] = input_to_frame(outputs[key], input_from_frame, flip_indices)
         return outputs
 
-    def labeled_outputs(self, inputs: Tensor, data_samples: dict,
-                        feats: Optional[Tensor] = None) -> dict[str, Tensor]:
+    def labeled_outputs(self, inputs: Tensor, data_samples: dict) -> dict[str, Tensor]:
         """Outputs and targets of a labeled batch (the ``data_info`` vocabulary).
 
         Args:
             inputs: Labeled images, as :meth:`predict_outputs` takes them.
             data_samples: Collated targets (``keypoints``, ``input_from_frame``, ...).
-            feats: The inputs' backbone features when already computed.
 
         Returns:
             Model outputs plus ``keypoints_targ`` / ``keypoints_targ_augmented`` and, when
             the batch has them, ``heatmaps_targ``.
         """
         matrix, flip = data_samples['input_from_frame'], data_samples.get('flip_indices')
-        if feats is None:
-            outputs = self.predict_outputs(inputs, matrix, flip)
-        else:
-            outputs = self.frame_outputs(feats, matrix, flip)
+        outputs = self.predict_outputs(inputs, matrix, flip)
         keypoints = data_samples['keypoints'].float()
         outputs['keypoints_targ_augmented'] = keypoints
         outputs['keypoints_targ'] = input_to_frame(keypoints, matrix, flip)
@@ -336,8 +305,9 @@ class PoseTracker(BaseModel):
                 for a context head (targets are the centre frame's).
             data_samples: Collated labeled targets (``keypoints``, ``input_from_frame``, ...).
             unlabeled: Optional clip ``dict(inputs (T, 3, H, W), data_samples=dict(
-                input_from_frame (T, 3, 3)))``, passed through the backbone together with the
-                labeled frames (one set of batch-norm statistics); a context head gives
+                input_from_frame (T, 3, 3)))``, passed through the backbone after the labeled
+                batch, in batch-norm train mode without updating running statistics (see
+                the class docstring); a context head gives
                 outputs for its frames ``c … T-1-c`` only (see :meth:`predict_sequence` with
                 ``pad=None``). Skipped while every unsupervised weight is 0.
 
@@ -349,55 +319,20 @@ class PoseTracker(BaseModel):
         # before the warm-up hook ramps them in (all weights 0) the clip costs nothing
         semi = unlabeled is not None and any(loss.weight > 0
                                              for loss in self.unsupervised_losses)
-        joint = semi and self.unlabeled_norm == 'joint'
-        if joint:
-            self._check_sample_inputs(inputs)
-            feats, clip_feats = self._joint_features(inputs, unlabeled['inputs'])
-            outputs = self.labeled_outputs(inputs, data_samples, feats)
-        else:
-            outputs = self.labeled_outputs(inputs, data_samples)
+        outputs = self.labeled_outputs(inputs, data_samples)
         self._add_losses(self.losses, outputs, results)
         error = (outputs['keypoints_pred'] - outputs['keypoints_targ']).norm(dim=-1)
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
         if semi:
-            if not joint:
-                norm = frozen_running_stats if self.unlabeled_norm == 'separate' \
-                    else running_stats_norm
-                with norm(self):
-                    clip_feats = self.extract_feat(unlabeled['inputs'])
+            # the clip in its own pass, normalised by its own batch statistics, leaving the
+            # running statistics (used at inference) to the labeled frames
+            with frozen_running_stats(self):
+                clip_feats = self.extract_feat(unlabeled['inputs'])
             clip_outputs = self.sequence_outputs(
                 clip_feats, unlabeled['data_samples']['input_from_frame'], pad=None)
             self._add_losses(self.unsupervised_losses, clip_outputs, results)
         return results
-
-    def _joint_features(self, inputs: Tensor, clip: Tensor) -> tuple[Tensor, Tensor]:
-        """Backbone features of a labeled batch and an unlabeled clip in one pass.
-
-        One pass means one set of batch-norm statistics: the clip's nearly identical
-        consecutive frames are normalised together with the labeled frames, as inference
-        later normalises every frame with the running statistics of exactly this mixture.
-        (Separate passes let the clip's own statistics drift the running ones away from the
-        labeled batches' and open a path on which the unsupervised losses alone act.)
-
-        Args:
-            inputs: ``(N, 3, H, W)`` labeled images or ``(N, F, 3, H, W)`` frame stacks.
-            clip: ``(T, 3, H, W)`` consecutive unlabeled frames.
-
-        Returns:
-            ``(labeled features (N[, F], C, h, w), clip features (T, C, h, w))``.
-        """
-        frames = inputs.flatten(0, 1) if inputs.dim() == 5 else inputs
-        if frames.shape[1:] != clip.shape[1:]:
-            raise ValueError(
-                f'unlabeled clip frames {tuple(clip.shape[1:])} differ from labeled frames '
-                f'{tuple(frames.shape[1:])}: give unlabeled_dataloader.dataset the input_size '
-                'of the labeled pipeline')
-        feats = self.backbone(torch.cat([frames, clip]))
-        labeled, clip_feats = feats[:len(frames)], feats[len(frames):]
-        if inputs.dim() == 5:
-            labeled = labeled.unflatten(0, inputs.shape[:2])
-        return labeled, clip_feats
 
     @staticmethod
     def _add_losses(losses: nn.ModuleList, outputs: dict, results: dict) -> None:
