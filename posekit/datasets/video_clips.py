@@ -19,21 +19,36 @@ AUGMENT_KEYS = ('rotation', 'scale', 'brightness', 'contrast')
 
 @FUNCTIONS.register_module()
 def clip_collate(batch: Sequence[dict]) -> dict:
-    """Collate a batch of exactly one clip: return it unchanged (tensors are not stacked).
+    """Collate a batch of clips.
+
+    One clip passes through unchanged (``inputs (T, 3, H, W)``); several clips of equal
+    length are stacked: ``inputs (B, T, 3, H, W)``, ``input_from_frame (B, T, 3, 3)``,
+    ``frame_indices (B, T)`` and ``video`` a list of B paths.
 
     Args:
-        batch: A one-element list holding a ``VideoClipDataset`` item.
+        batch: ``VideoClipDataset`` items.
 
     Returns:
-        That item, so the model receives ``inputs`` as ``(T, 3, H, W)``.
+        The clip, or the stacked clips.
 
     Raises:
-        ValueError: ``batch`` does not hold exactly one clip.
+        ValueError: The batch is empty, or its clips differ in length.
     """
-    if len(batch) != 1:
-        raise ValueError(f'clip_collate expects batches of one clip (batch_size=1), got '
-                         f'{len(batch)}')
-    return batch[0]
+    if not batch:
+        raise ValueError('clip_collate got an empty batch')
+    if len(batch) == 1:
+        return batch[0]
+    lengths = sorted({len(item['inputs']) for item in batch})
+    if len(lengths) > 1:
+        raise ValueError(f'clip_collate: clips of one batch must have the same length, got '
+                         f'lengths {lengths}')
+    samples = [item['data_samples'] for item in batch]
+    return dict(
+        inputs=torch.stack([item['inputs'] for item in batch]),
+        data_samples=dict(
+            input_from_frame=torch.stack([s['input_from_frame'] for s in samples]),
+            video=[s['video'] for s in samples],
+            frame_indices=torch.stack([s['frame_indices'] for s in samples])))
 
 
 @DATASETS.register_module()
@@ -61,7 +76,8 @@ class VideoClipDataset(Dataset):
     - ``data_samples``: ``input_from_frame`` float32 ``(T, 3, 3)`` (the same matrix for every
       frame), ``video`` (str, the file) and ``frame_indices`` int64 ``(T,)``.
 
-    Use it with ``batch_size=1`` and ``collate_fn=clip_collate``.
+    Use it with ``collate_fn=clip_collate``: ``batch_size=1`` gives one clip per step,
+    ``batch_size=B`` B clips (``(B, T, 3, H, W)``), each a separate sequence for the losses.
 
     Args:
         videos: Video folder(s), glob(s) or file(s), as ``video_io.list_videos`` accepts.

@@ -231,11 +231,22 @@ def test_missing_unreadable_and_short_videos_are_named(videos, tmp_path):
         VideoClipDataset(short, input_size=INPUT_SIZE, clip_length=16)
 
 
-def test_clip_collate_passes_one_clip_through(videos):
-    item = VideoClipDataset(videos['small'], input_size=INPUT_SIZE, clip_length=4)[0]
-    assert clip_collate([item]) is item
-    with pytest.raises(ValueError, match='batch_size=1'):
-        clip_collate([item, item])
+def test_clip_collate_passes_one_clip_through_and_stacks_several(videos):
+    dataset = VideoClipDataset(videos['small'], input_size=INPUT_SIZE, clip_length=4)
+    first, second = dataset[0], dataset[1]
+    assert clip_collate([first]) is first
+    batch = clip_collate([first, second])
+    assert batch['inputs'].shape == (2, 4, 3, INPUT_SIZE[1], INPUT_SIZE[0])
+    assert torch.equal(batch['inputs'][1], second['inputs'])
+    assert batch['data_samples']['input_from_frame'].shape == (2, 4, 3, 3)
+    assert torch.equal(batch['data_samples']['frame_indices'][0],
+                       first['data_samples']['frame_indices'])
+    assert batch['data_samples']['video'] == [videos['small']] * 2
+    longer = VideoClipDataset(videos['small'], input_size=INPUT_SIZE, clip_length=5)[0]
+    with pytest.raises(ValueError, match=r'same length, got lengths \[4, 5\]'):
+        clip_collate([first, longer])
+    with pytest.raises(ValueError, match='empty batch'):
+        clip_collate([])
 
 
 def test_dataloader_workers_decode_clips(videos):

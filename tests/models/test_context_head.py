@@ -300,3 +300,22 @@ def test_clip_pass_leaves_running_statistics_to_the_labeled_frames():
     conv = model.backbone[0](data['inputs'])
     torch.testing.assert_close(model.backbone[1].running_mean, 0.1 * conv.mean(dim=(0, 2, 3)))
     assert model.backbone[1].momentum == 0.1
+
+
+def test_several_clips_share_one_backbone_pass_and_average_their_losses():
+    model = build(head='HeatmapHead', unsupervised_losses=[dict(type='TemporalLoss', epsilon=0.)])
+    model.eval()  # batch statistics would differ between one and two clips
+    first, second = clip(), clip()
+    stacked = dict(inputs=torch.stack([first['inputs'], second['inputs']]),
+                   data_samples=dict(input_from_frame=torch.stack(
+                       [first['data_samples']['input_from_frame'],
+                        second['data_samples']['input_from_frame']])))
+    counter = BackboneCounter(model)
+    both = model(**model.data_preprocessor(dict(labeled_batch(frames=0), unlabeled=stacked)),
+                 mode='loss')
+    assert (counter.calls, counter.frames) == (2, 2 + 16)
+    singles = [model(**model.data_preprocessor(dict(labeled_batch(frames=0), unlabeled=one)),
+                     mode='loss') for one in (first, second)]
+    assert float(singles[0]['temporal']) != float(singles[1]['temporal'])
+    for key in ('loss_temporal', 'temporal'):
+        torch.testing.assert_close(both[key], (singles[0][key] + singles[1][key]) / 2)

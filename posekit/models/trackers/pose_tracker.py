@@ -305,7 +305,8 @@ class PoseTracker(BaseModel):
                 for a context head (targets are the centre frame's).
             data_samples: Collated labeled targets (``keypoints``, ``input_from_frame``, ...).
             unlabeled: Optional clip ``dict(inputs (T, 3, H, W), data_samples=dict(
-                input_from_frame (T, 3, 3)))``, passed through the backbone after the labeled
+                input_from_frame (T, 3, 3)))``, or B clips (``(B, T, 3, H, W)``,
+                ``(B, T, 3, 3)``; losses averaged over clips), passed through the backbone after the labeled
                 batch, in batch-norm train mode without updating running statistics (see
                 the class docstring); a context head gives
                 outputs for its frames ``c … T-1-c`` only (see :meth:`predict_sequence` with
@@ -325,14 +326,34 @@ class PoseTracker(BaseModel):
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
         if semi:
-            # the clip in its own pass, normalised by its own batch statistics, leaving the
-            # running statistics (used at inference) to the labeled frames
-            with frozen_running_stats(self):
-                clip_feats = self.extract_feat(unlabeled['inputs'])
-            clip_outputs = self.sequence_outputs(
-                clip_feats, unlabeled['data_samples']['input_from_frame'], pad=None)
-            self._add_losses(self.unsupervised_losses, clip_outputs, results)
+            results.update(self._clip_losses(unlabeled['inputs'],
+                                             unlabeled['data_samples']['input_from_frame']))
         return results
+
+    def _clip_losses(self, clips: Tensor, input_from_frame: Tensor) -> dict[str, Tensor]:
+        """Unsupervised losses and logs of unlabeled clips, averaged over the clips.
+
+        All frames of all clips go through the backbone in one pass, normalised by their own
+        batch statistics, leaving the running statistics (used at inference) to the labeled
+        frames; each clip is then a separate sequence for the head and the losses.
+
+        Args:
+            clips: ``(T, 3, H, W)`` one clip or ``(B, T, 3, H, W)`` clips of T frames.
+            input_from_frame: ``(T, 3, 3)`` or ``(B, T, 3, 3)`` affines.
+
+        Returns:
+            ``loss_{name}`` entries and raw logs, each the mean over the clips.
+        """
+        if clips.dim() == 4:
+            clips, input_from_frame = clips[None], input_from_frame[None]
+        with frozen_running_stats(self):
+            feats = self.extract_feat(clips)
+        per_clip: list[dict[str, Tensor]] = []
+        for clip_feats, matrix in zip(feats, input_from_frame):
+            per_clip.append({})
+            outputs = self.sequence_outputs(clip_feats, matrix, pad=None)
+            self._add_losses(self.unsupervised_losses, outputs, per_clip[-1])
+        return {key: torch.stack([r[key] for r in per_clip]).mean(0) for key in per_clip[0]}
 
     @staticmethod
     def _add_losses(losses: nn.ModuleList, outputs: dict, results: dict) -> None:
