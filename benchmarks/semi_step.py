@@ -6,11 +6,12 @@ Measured in one process, at the config's batch size, clip length and input size,
 unsupervised loss at full weight (the warm-up hook is removed):
 
 - decode: building one labeled batch (load, augment, heatmap targets, collate) and one
-  unlabeled clip (decord decode, resize, clip augmentation) in the main process; in training
-  the loaders' workers do this;
+  unlabeled batch of clips (decord decode, resize, clip augmentation) in the main process;
+  in training the loaders' workers do this;
 - labeled step: forward (preprocess, backbone, head, supervised losses), backward and the
   optimizer step of one pre-loaded labeled batch;
-- unlabeled forward and backward: one pre-loaded clip through the unsupervised losses only;
+- unlabeled forward and backward: one pre-loaded batch of clips through the unsupervised
+  losses only;
 - real step: an iteration of ``SemiSupervisedTrainLoop`` with its workers and hooks.
 
 Prints ``real / (labeled + unlabeled)`` (target <= 1.3: decoding is hidden by the workers) and
@@ -120,8 +121,10 @@ def main() -> None:
         start = next(counter) * size
         return collate([labeled_set[(start + i) % len(labeled_set)] for i in range(size)])
 
+    n_clips = cfg.unlabeled_dataloader.batch_size
+
     def clip() -> dict:
-        return clip_collate([clips[next(counter) % len(clips)]])
+        return clip_collate([clips[next(counter) % len(clips)] for _ in range(n_clips)])
 
     decode_labeled = timed(labeled_batch, 1, max(args.iters // 4, 3))
     decode_clip = timed(clip, 1, max(args.iters // 4, 3))
@@ -146,10 +149,11 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2 ** 20
     clip_length = cfg.unlabeled_dataloader.dataset.clip_length
-    print(f'config {args.config}: labeled batch {size}, clip {clip_length} frames, '
+    print(f'config {args.config}: labeled batch {size}, {n_clips} clip(s) of {clip_length} '
+          'frames, '
           f'torch threads {torch.get_num_threads()}, median of {args.iters} iterations')
     print(f'decode labeled batch   : {decode_labeled * 1000:7.0f} ms (workers)')
-    print(f'decode unlabeled clip  : {decode_clip * 1000:7.0f} ms (workers)')
+    print(f'decode unlabeled clips : {decode_clip * 1000:7.0f} ms (workers)')
     print(f'labeled forward        : {lab_fwd * 1000:7.0f} ms')
     print(f'labeled backward       : {lab_bwd * 1000:7.0f} ms')
     print(f'optimizer step         : {lab_step * 1000:7.0f} ms')
