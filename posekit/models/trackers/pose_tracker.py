@@ -306,11 +306,11 @@ class PoseTracker(BaseModel):
             data_samples: Collated labeled targets (``keypoints``, ``input_from_frame``, ...).
             unlabeled: Optional clip ``dict(inputs (T, 3, H, W), data_samples=dict(
                 input_from_frame (T, 3, 3)))``, or B clips (``(B, T, 3, H, W)``,
-                ``(B, T, 3, 3)``; losses averaged over clips), passed through the backbone after the labeled
-                batch, in batch-norm train mode without updating running statistics (see
-                the class docstring); a context head gives
-                outputs for its frames ``c … T-1-c`` only (see :meth:`predict_sequence` with
-                ``pad=None``). Skipped while every unsupervised weight is 0.
+                ``(B, T, 3, 3)``; losses averaged over clips), passed through the backbone
+                after the labeled batch, in batch-norm train mode without updating running
+                statistics (see the class docstring); a context head gives outputs for its
+                frames ``c … T-1-c`` only (see :meth:`predict_sequence` with ``pad=None``).
+                Skipped while every unsupervised weight is 0.
 
         Returns:
             ``loss_{name}`` entries (summed by mmengine) and log entries without "loss" in
