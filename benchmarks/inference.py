@@ -39,7 +39,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from posekit.apis import init_model, predict_video, prepare_for_inference
-from posekit.apis.config import (fill_num_keypoints, label_keypoint_names, load_config,
+from posekit.apis.config import (fill_model_info, label_keypoint_names, load_config,
                                  prepare_data)
 from posekit.datasets.video_io import open_video, read_frames, video_info
 from posekit.engine.video_inference import VideoInference, prediction_dataframe
@@ -64,7 +64,7 @@ def build_model(args: argparse.Namespace) -> torch.nn.Module:
     init_default_scope('posekit')
     cfg = load_config(args.config)
     prepare_data(cfg)
-    fill_num_keypoints(cfg)
+    fill_model_info(cfg)
     model = MODELS.build(cfg.model)
     prepare_for_inference(model, cfg, dict(keypoint_names=label_keypoint_names(cfg)))
     return model.to(args.device)

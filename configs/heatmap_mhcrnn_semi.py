@@ -1,47 +1,20 @@
-# Semi-supervised context tracker (Lightning Pose's heatmap_mhcrnn) on the built-in toy data:
-# labeled frames of session 1 with their +-2 neighbours, plus unlabeled clips of sessions 1-2
-# with temporal, single-view PCA and multi-view PCA losses. A clip of 16 frames goes through
-# the backbone once; its 12 full 5-frame windows (frames 2-13) feed the unsupervised losses.
-_base_ = [
-    '_base_/default_runtime.py',
-    '_base_/schedule.py',
-    '_base_/datasets/toy.py',
-]
-
-# toy keypoints: 7 body parts seen in the top view (columns 0-6) and the bottom view (7-13)
-top, bottom = list(range(0, 7)), list(range(7, 14))
+# Semi-supervised context tracker on the built-in toy data: heatmap_mhcrnn.py plus unlabeled
+# clips of sessions 1-2 with temporal, single-view PCA and multi-view PCA losses on the
+# combined predictions (per keypoint, the more confident head). A clip of 16 frames goes
+# through the backbone once; its 12 full 5-frame windows (frames 2-13) feed the losses.
+_base_ = ['heatmap_mhcrnn.py']
 
 model = dict(
-    type='PoseTracker',
-    data_preprocessor=dict(type='PoseDataPreprocessor', mean=[127.] * 3, std=[128.] * 3),
-    backbone=dict(type='EfficientNetLite0', pretrained=True),
-    head=dict(type='ContextHeatmapHead', num_keypoints=None, downsample=2, sigma=1.25),
-    # both heads learn the centre frame's targets (weights 0.5: LP averages the two)
-    losses=[
-        dict(type='HeatmapMSELoss', name='heatmap_mse_sf', loss_weight=0.5,
-             data_info=dict(pred='heatmaps_pred_sf')),
-        dict(type='HeatmapMSELoss', name='heatmap_mse_mf', loss_weight=0.5,
-             data_info=dict(pred='heatmaps_pred_mf')),
-    ],
-    # on the combined predictions (per keypoint, the more confident head)
     unsupervised_losses=[
         # frame-to-frame jumps above 8 px (the figure moves < 4 px per frame)
         dict(type='TemporalLoss', epsilon=8., prob_threshold=0.05, loss_weight=5e-3),
-        dict(type='PCASingleViewLoss', columns=top + bottom, loss_weight=5e-3),
-        # the toy labels lie exactly in a 3-D subspace, so the empirical epsilon would be 0:
-        # tolerate 2 px of multi-view inconsistency instead
-        dict(type='PCAMultiViewLoss', view_columns=[top, bottom], epsilon=2.,
-             loss_weight=5e-3),
+        dict(type='PCASingleViewLoss', loss_weight=5e-3),
+        # the toy labels lie exactly in a 3-D subspace: tolerate 2 px between the views
+        dict(type='PCAMultiViewLoss', epsilon=2., loss_weight=5e-3),
     ],
 )
 
-train_dataloader = dict(dataset=dict(context=2))
-val_dataloader = dict(dataset=dict(context=2))
-test_dataloader = dict(dataset=dict(context=2))
-
-train_cfg = dict(type='SemiSupervisedTrainLoop', max_epochs=100, val_interval=10,
-                 min_steps_per_epoch=5)
+train_cfg = dict(type='SemiSupervisedTrainLoop', max_epochs=100, min_steps_per_epoch=5)
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[70, 90], gamma=0.5)]
 # unsupervised losses ramp in once the supervised loss has shaped the heatmaps
 custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=30, increase_per_epoch=0.02)]
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10))

@@ -1,30 +1,18 @@
-# Semi-supervised heatmap tracker on the built-in toy data: labeled frames of session 1 plus
-# unlabeled clips of sessions 1-2, with temporal, single-view PCA and multi-view PCA losses.
-_base_ = [
-    '_base_/default_runtime.py',
-    '_base_/schedule.py',
-    '_base_/datasets/toy.py',
-]
-
-# toy keypoints: 7 body parts seen in the top view (columns 0-6) and the bottom view (7-13)
-top, bottom = list(range(0, 7)), list(range(7, 14))
+# Semi-supervised heatmap tracker on the built-in toy data: heatmap.py's labeled frames of
+# session 1 plus unlabeled clips of sessions 1-2, with temporal, single-view PCA and
+# multi-view PCA losses (the PCA losses use the views of configs/_base_/datasets/toy.py).
+_base_ = ['heatmap.py']
 
 model = dict(
-    type='PoseTracker',
-    data_preprocessor=dict(type='PoseDataPreprocessor', mean=[127.] * 3, std=[128.] * 3),
-    backbone=dict(type='EfficientNetLite0', pretrained=True),
-    head=dict(type='HeatmapHead', num_keypoints=None, downsample=2, sigma=1.25),
-    losses=[dict(type='HeatmapMSELoss')],
     # weights 5e-4: at 5e-3 (about LP's log_weight 5) the unsupervised gradients slowed the
     # supervised fit and session-3 error rose to 17 px (docs/benchmarks.md)
     unsupervised_losses=[
         # frame-to-frame jumps above 8 px (the figure moves < 4 px per frame)
         dict(type='TemporalLoss', epsilon=8., prob_threshold=0.05, loss_weight=5e-4),
-        dict(type='PCASingleViewLoss', columns=top + bottom, loss_weight=5e-4),
+        dict(type='PCASingleViewLoss', loss_weight=5e-4),
         # the toy labels lie exactly in a 3-D subspace, so the empirical epsilon would be 0:
         # tolerate 2 px of multi-view inconsistency instead
-        dict(type='PCAMultiViewLoss', view_columns=[top, bottom], epsilon=2.,
-             loss_weight=5e-4),
+        dict(type='PCAMultiViewLoss', epsilon=2., loss_weight=5e-4),
     ],
 )
 
@@ -34,9 +22,6 @@ model = dict(
 # 8, 4.4 px at inference); docs/benchmarks.md compares the two on 4 seeds
 unlabeled_dataloader = dict(batch_size=2, dataset=dict(clip_length=8))
 
-train_cfg = dict(type='SemiSupervisedTrainLoop', max_epochs=150, val_interval=10,
-                 min_steps_per_epoch=5)
-param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[100, 130], gamma=0.5)]
+train_cfg = dict(type='SemiSupervisedTrainLoop', min_steps_per_epoch=5)
 # unsupervised losses ramp in once the supervised loss has shaped the heatmaps
 custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=30, increase_per_epoch=0.02)]
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10))

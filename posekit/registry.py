@@ -95,3 +95,6 @@ OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, [])
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
                                     MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, ['posekit.engine'])
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS, [])
+#: Keypoint codecs: the one place that knows the input size and how keypoints become targets
+#: and model outputs become keypoints (``posekit.codecs``).
+KEYPOINT_CODECS = PosekitRegistry('codec', scope='posekit', locations=['posekit.codecs'])

@@ -5,7 +5,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from posekit.apis import fill_num_keypoints, prepare_data
+from posekit.apis import fill_model_info, prepare_data
 from posekit.registry import DATASETS, MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ def test_config_builds(path, monkeypatch):
         pytest.skip(f'{SHARED} is absent on this machine')
     init_default_scope(cfg.default_scope)
     prepare_data(cfg)
-    fill_num_keypoints(cfg)
+    fill_model_info(cfg)
     model = MODELS.build(cfg.model)
     assert model.head.num_keypoints >= 1
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

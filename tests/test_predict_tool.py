@@ -10,7 +10,7 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from posekit.apis.config import fill_num_keypoints, load_config, prepare_data
+from posekit.apis.config import fill_model_info, load_config, prepare_data
 from posekit.datasets.video_io import read_frames, video_info
 from posekit.engine.hooks.pca_fit import find_pca_losses, training_keypoints
 from posekit.registry import DATASETS, MODELS
@@ -46,7 +46,7 @@ def work_dir(tmp_path_factory):
     cfg = load_config(str(ROOT / CONFIG))
     cfg.toy_data.root = cfg.train_dataloader.dataset.data_root = str(TOY)
     prepare_data(cfg)
-    fill_num_keypoints(cfg)
+    fill_model_info(cfg)
     model = MODELS.build(cfg.model)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     for loss in find_pca_losses(model):

@@ -10,6 +10,7 @@ import torch
 from mmengine.runner import Runner
 
 from posekit.apis import prepare_train_config
+from posekit.datasets.metainfo import build_metainfo
 from posekit.apis.config import load_config
 from posekit.registry import LOSSES
 
@@ -41,6 +42,22 @@ def test_bone_length_loss_penalises_deviation_from_the_median():
     assert rectified(dict(keypoints_pred=bone_clip()))[0].item() == pytest.approx(1.5 / 5)
     with pytest.raises(ValueError, match='pairs of two different'):
         LOSSES.build(dict(type='BoneLengthLoss', pairs=[(1, 1)]))
+
+
+def test_bone_length_pairs_by_name_or_from_the_skeleton():
+    import projects.bone_length  # noqa: F401  (registers BoneLengthLoss)
+    meta = build_metainfo(['nose', 'head', 'tail'], skeleton=[('head', 'tail')])
+    named = LOSSES.build(dict(type='BoneLengthLoss', pairs=[('nose', 'head'), ('nose', 'tail')]))
+    with pytest.raises(RuntimeError, match='build it inside a PoseTracker'):
+        named(dict(keypoints_pred=bone_clip()))
+    named.bind(None, meta)
+    assert named.index_pairs == [(0, 1), (0, 2)]
+    assert named(dict(keypoints_pred=bone_clip()))[0].item() == pytest.approx(3 / 5)
+    skeleton = LOSSES.build(dict(type='BoneLengthLoss'))
+    skeleton.bind(None, meta)
+    assert skeleton.index_pairs == [(1, 2)]
+    with pytest.raises(KeyError, match="BoneLengthLoss: unknown keypoint 'paw'"):
+        LOSSES.build(dict(type='BoneLengthLoss', pairs=[('paw', 'nose')])).bind(None, meta)
 
 
 def test_load_config_imports_packages_found_beside_the_config(tmp_path, monkeypatch):
@@ -92,3 +109,4 @@ def test_training_with_the_project_config_logs_the_bone_length_loss(tmp_path):
     hub = runner.message_hub
     assert math.isfinite(hub.get_scalar('train/loss_bone_length').current())
     assert hub.get_scalar('train/bone_length_weight').current() == pytest.approx(0.01)
+    assert runner.model.losses[1].index_pairs == [(0, 1), (7, 8)]  # names of the toy labels

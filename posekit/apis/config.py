@@ -1,5 +1,5 @@
 """Load a config (custom imports) and prepare it before building a Runner: toy data,
-keypoint count, work dir, AMP."""
+codec and metainfo, work dir, AMP."""
 import glob
 import importlib.util
 import os.path as osp
@@ -11,10 +11,10 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.utils import import_modules_from_strings
 
-from posekit.datasets.io import find_label_files, read_keypoint_names
 from posekit.datasets.toy import ensure_toy_data
 from posekit.engine.amp import amp_optim_wrapper
 from posekit.models.trackers import CheckpointMismatchError
+from .model_info import fill_model_info, label_keypoint_names
 
 
 def package_root(package: str, start: str) -> Optional[str]:
@@ -76,35 +76,6 @@ def prepare_data(cfg: Config) -> None:
         ensure_toy_data(**cfg.toy_data)
 
 
-def label_keypoint_names(cfg: Config, loader: str = 'train_dataloader') -> list[str]:
-    """Body part names from the header of the first label file of a dataloader's dataset."""
-    dataset = (cfg.get(loader) or {}).get('dataset', {})
-    if not dataset.get('ann_file'):
-        raise ValueError(f'the config has no {loader} with a dataset ann_file')
-    path = find_label_files(dataset['ann_file'], dataset.get('data_root', ''))[0]
-    return read_keypoint_names(path)
-
-
-def fill_num_keypoints(cfg: Config, loader: str = 'train_dataloader') -> None:
-    """Set ``model.head.num_keypoints`` from a dataloader's label file header when it is None.
-
-    Args:
-        cfg: The config.
-        loader: The dataloader whose labels define the keypoints (``test_dataloader`` when
-            testing).
-
-    Raises:
-        ValueError: The config gives another count than the labels have.
-    """
-    names = label_keypoint_names(cfg, loader)
-    head = cfg.model.head
-    if head.get('num_keypoints') is None:
-        head.num_keypoints = len(names)
-    elif head.num_keypoints != len(names):
-        raise ValueError(f'model.head.num_keypoints={head.num_keypoints} but the {loader} '
-                         f'labels have {len(names)} keypoints ({names})')
-
-
 def default_work_dir(config_path: str) -> str:
     """``work_dirs/<config file stem>``."""
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
@@ -141,7 +112,7 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=Non
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='TimeBudgetHook', minutes=time_budget)]
     prepare_data(cfg)
-    fill_num_keypoints(cfg)
+    fill_model_info(cfg)
     print_log(f'work dir: {cfg.work_dir}', logger='current')
     return cfg
 
@@ -186,8 +157,8 @@ def prepare_test_config(cfg: Config, checkpoint: str, work_dir: Optional[str] = 
     """Point a config at a checkpoint (file or work dir) and write test outputs next to it."""
     checkpoint = resolve_checkpoint(checkpoint)
     prepare_data(cfg)
-    fill_num_keypoints(cfg, 'test_dataloader')
-    check_checkpoint_keypoints(checkpoint, cfg.model.head.num_keypoints)
+    check_checkpoint_keypoints(checkpoint, len(label_keypoint_names(cfg, 'test_dataloader')))
+    fill_model_info(cfg, 'test_dataloader')
     cfg.work_dir = work_dir or osp.dirname(osp.abspath(checkpoint))
     cfg.load_from, cfg.resume = checkpoint, False
     for metric in cfg.get('test_evaluator', []):

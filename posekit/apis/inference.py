@@ -30,8 +30,8 @@ from posekit.evaluation.video_metrics import pca_error_tables, temporal_norm
 from posekit.models.trackers import CheckpointMismatchError, PoseTracker
 from posekit.registry import MODELS
 from posekit.visualization import plot_calibration, plot_pixel_error_boxes
-from .config import fill_num_keypoints, label_keypoint_names, load_config, prepare_data, \
-    resolve_checkpoint
+from .config import load_config, prepare_data, resolve_checkpoint
+from .model_info import fill_model_info, label_keypoint_names
 
 __all__ = ['init_model', 'predict_frames', 'predict_video', 'temporal_norm',
            'pca_error_tables', 'write_video_outputs', 'evaluate_video', 'evaluate_test_videos',
@@ -44,21 +44,17 @@ Image = Union[str, os.PathLike, np.ndarray]
 def _dataset_meta(cfg: Config, checkpoint: dict) -> dict:
     """Keypoint names and scorer from a checkpoint, else from the config's label file.
 
-    Fills ``cfg.model.head.num_keypoints`` when it is None.
+    Fills the model's codec and metainfo (:func:`fill_model_info`).
     """
     meta = (checkpoint.get('meta') or {}).get('dataset_meta') or {}
     if not meta.get('keypoint_names'):
         prepare_data(cfg)
-        fill_num_keypoints(cfg)
+        fill_model_info(cfg)
         return dict(keypoint_names=label_keypoint_names(cfg))
-    names = list(meta['keypoint_names'])
-    head = cfg.model.head
-    if head.get('num_keypoints') is None:
-        head.num_keypoints = len(names)
-    elif head.num_keypoints != len(names):
-        raise CheckpointMismatchError(
-            f'the checkpoint was trained for {len(names)} keypoints ({names}); the config\'s '
-            f'head predicts {head.num_keypoints}')
+    try:
+        fill_model_info(cfg, keypoint_names=meta['keypoint_names'])
+    except ValueError as error:
+        raise CheckpointMismatchError(str(error)) from None
     return meta
 
 

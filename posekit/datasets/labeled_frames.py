@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 
 from posekit.registry import DATASETS
 from .io import LabelTable, find_label_files, read_label_files
+from .metainfo import plain
 
 SPLITS = ('train', 'validation', 'test', 'unused')
 FRAME_NUMBER = re.compile(r'\d+')
@@ -119,6 +120,9 @@ class LabeledFramesDataset(BaseDataset):
         context: Context frames on each side of a labeled frame (2 for LP's context
             models); 0 loads the labeled frame alone.
         pipeline: Transform configs.
+        metainfo: Dataset metainfo (keypoint names, views, skeleton, flip pairs; filled by
+            ``tools/`` from the config, ``posekit.datasets.metainfo``); its keypoint names
+            must be the label files'.
         test_mode: mmengine's flag (no refetch on failure).
         lazy_init: Defer reading the labels until first use.
     """
@@ -127,8 +131,8 @@ class LabeledFramesDataset(BaseDataset):
                  split: Union[str, Sequence[str]] = 'train', train_prob: float = 0.95,
                  val_prob: float = 0.05, train_frames: Optional[Union[int, float]] = None,
                  seed: int = 0, test_ann_file: Optional[Union[str, Sequence[str]]] = None,
-                 context: int = 0, pipeline: Sequence = (), test_mode: bool = False,
-                 lazy_init: bool = False):
+                 context: int = 0, pipeline: Sequence = (), metainfo: Optional[dict] = None,
+                 test_mode: bool = False, lazy_init: bool = False):
         if int(context) != context or context < 0:
             raise ValueError(f'LabeledFramesDataset: context must be a non-negative int, got '
                              f'{context!r}')
@@ -146,6 +150,7 @@ class LabeledFramesDataset(BaseDataset):
         self.split_cfg = dict(train_prob=train_prob, val_prob=val_prob,
                               train_frames=train_frames, seed=seed)
         super().__init__(ann_file='', data_root=data_root, pipeline=list(pipeline),
+                         metainfo=plain(metainfo) if metainfo is not None else None,
                          test_mode=test_mode, lazy_init=lazy_init)
 
     def _read(self) -> tuple[LabelTable, np.ndarray]:
@@ -166,6 +171,10 @@ class LabeledFramesDataset(BaseDataset):
             ValueError: ``context > 0`` and an image name holds no frame number.
         """
         table, sets = self._read()
+        expected = self._metainfo.get('keypoint_names')
+        if expected is not None and list(expected) != list(table.keypoint_names):
+            raise ValueError(f'{self.label_files[0]}: the label files name the keypoints '
+                             f'{list(table.keypoint_names)}, the metainfo {list(expected)}')
         self._metainfo.update(keypoint_names=list(table.keypoint_names),
                               num_keypoints=len(table.keypoint_names), scorer=table.scorer)
         data_list, row_in_file = [], {}

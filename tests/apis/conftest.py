@@ -60,6 +60,7 @@ def make_model(real_backbone=False):
     them anyway).
     """
     net = MODELS.build(dict(type='PoseTracker', backbone=dict(type='ResNet', depth=18),
+                            codec=dict(type='HeatmapCodec', input_size=INPUT_SIZE),
                             head=dict(type='HeatmapHead', num_keypoints=len(NAMES)),
                             losses=[dict(type='HeatmapMSELoss')]))
     cfg = Config(dict(test_dataloader=dict(dataset=dict(pipeline=[

@@ -127,8 +127,8 @@ def test_pca_error_tables_cover_the_loss_columns_only():
     keypoints = np.stack([views[0][:, 0], views[0][:, 1], np.zeros((40, 2)),
                           views[1][:, 0], views[1][:, 1]], axis=1)
     model = LossModel([dict(type='HeatmapMSELoss')], [
-        dict(type='PCASingleViewLoss', columns=[0, 1, 3], components_to_keep=2),
-        dict(type='PCAMultiViewLoss', view_columns=[[0, 1], [3, 4]])])
+        dict(type='PCASingleViewLoss', keypoints=[0, 1, 3], components_to_keep=2),
+        dict(type='PCAMultiViewLoss', views=[[0, 1], [3, 4]])])
     unfitted = pca_error_tables(model, keypoints)
     assert unfitted == {}  # unfitted losses are skipped
     for loss in model.unsupervised_losses:
@@ -188,6 +188,7 @@ def tiny_config(tmp_path, resize=True, num_keypoints=None):
     path = tmp_path / 'tiny.py'
     path.write_text(
         "default_scope = 'posekit'\n"
+        "codec = dict(type='HeatmapCodec', input_size=(64, 64))\n"
         "model = dict(type='PoseTracker', backbone=dict(type='ResNet', depth=18),\n"
         f"             head=dict(type='HeatmapHead', num_keypoints={num_keypoints}),\n"
         "             losses=[dict(type='HeatmapMSELoss')])\n"
@@ -197,6 +198,7 @@ def tiny_config(tmp_path, resize=True, num_keypoints=None):
 
 def save_checkpoint(path, num_keypoints=3, names=NAMES):
     net = MODELS.build(dict(type='PoseTracker', backbone=dict(type='ResNet', depth=18),
+                            codec=dict(type='HeatmapCodec', input_size=(64, 64)),
                             head=dict(type='HeatmapHead', num_keypoints=num_keypoints)))
     torch.save(dict(meta=dict(dataset_meta=dict(keypoint_names=names, scorer='me')),
                     state_dict=net.state_dict()), path)
@@ -208,7 +210,7 @@ def test_init_model_takes_keypoints_from_the_checkpoint(tmp_path):
     model = init_model(tiny_config(tmp_path), str(tmp_path))  # a work dir: its best_*.pth
     assert not model.training and model.input_size == (64, 64)
     assert model.dataset_meta == dict(keypoint_names=NAMES, num_keypoints=3, scorer='me')
-    assert model.head.num_keypoints == 3 and model.cfg.model.head.num_keypoints == 3
+    assert model.head.num_keypoints == 3 and model.cfg.model.metainfo['num_keypoints'] == 3
     for key, value in trained.state_dict().items():
         torch.testing.assert_close(model.state_dict()[key], value)
 
@@ -234,6 +236,7 @@ def test_init_model_errors(tmp_path):
 def context_model():
     """A real ResNet-18 context tracker (random weights) whose backbone counts its frames."""
     net = MODELS.build(dict(type='PoseTracker', backbone=dict(type='ResNet', depth=18),
+                            codec=dict(type='HeatmapCodec', input_size=INPUT_SIZE),
                             head=dict(type='ContextHeatmapHead', num_keypoints=len(NAMES))))
     cfg = Config(dict(test_dataloader=dict(dataset=dict(pipeline=[
         dict(type='LoadFrame'), dict(type='Resize', input_size=INPUT_SIZE)]))))

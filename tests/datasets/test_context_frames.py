@@ -11,7 +11,7 @@ from torch.utils.data import default_collate
 from posekit.datasets import LabeledFramesDataset, labeled_frames
 from posekit.datasets.io import write_dlc_csv
 from posekit.datasets.labeled_frames import context_image_paths
-from posekit.datasets.transforms import (BrightnessContrast, GenerateHeatmapTarget,
+from posekit.datasets.transforms import (BrightnessContrast, GenerateTarget,
                                          HorizontalFlip, LoadFrame, MotionBlur, PackPoseInputs,
                                          RandomAffine, RandomCropPad, Resize)
 
@@ -211,7 +211,8 @@ def test_load_pack_and_collate_a_stack(tmp_path):
     loaded = LoadFrame(cache=True)(results)
     np.testing.assert_array_equal(loaded['img'], frames)
     assert loaded['ori_shape'] == loaded['img_shape'] == (64, 80)
-    transforms = [Resize(input_size=(64, 32)), GenerateHeatmapTarget(downsample=2),
+    transforms = [Resize(input_size=(64, 32)),
+                  GenerateTarget(codec=dict(type='HeatmapCodec', input_size=(64, 32))),
                   PackPoseInputs()]
     packed = [run(transforms, LoadFrame()(dict(results)), seed=0) for _ in range(2)]
     assert packed[0]['inputs'].shape == (5, 3, 32, 64)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import default_collate
 
-from posekit.datasets.transforms import (BrightnessContrast, GenerateHeatmapTarget,
+from posekit.datasets.transforms import (BrightnessContrast, GenerateTarget,
                                          HorizontalFlip, LoadFrame, MotionBlur, PackPoseInputs,
                                          RandomAffine, RandomCropPad, Resize)
 from posekit.registry import TRANSFORMS
@@ -324,10 +324,15 @@ def test_brightness_contrast_formula(monkeypatch):
 
 # ---------------------------------------------------------------- heatmaps
 
+def target(width, height, stride=4, **kwargs):
+    """GenerateTarget with a heatmap codec for a ``width x height`` input."""
+    return GenerateTarget(codec=dict(type='HeatmapCodec', input_size=(width, height),
+                                     stride=stride, **kwargs))
+
+
 def test_heatmap_target_peak_sum_and_centroid():
     keypoints = np.array([[25.3, 30.7], [0., 0.], [63., 31.], [np.nan, np.nan]])
-    results = GenerateHeatmapTarget(sigma=1.25, downsample=2)(
-        make_results(dot_image(64, 48), keypoints))
+    results = target(64, 48, sigma=1.25)(make_results(dot_image(64, 48), keypoints))
     heatmaps = results['heatmaps']
     assert heatmaps.shape == (4, 12, 16) and heatmaps.dtype == np.float32
     np.testing.assert_allclose(heatmaps[:3].sum(axis=(1, 2)), 1., atol=1e-5)
@@ -345,24 +350,25 @@ def test_heatmap_target_peak_sum_and_centroid():
 
 def test_heatmap_target_nan_modes_and_tiny_sigma():
     keypoints = np.array([[np.nan, np.nan], [0., 0.]])
-    uniform = GenerateHeatmapTarget(downsample=1, nan_target='uniform')(
+    uniform = target(8, 4, stride=2, nan_target='uniform')(
         make_results(dot_image(8, 4), keypoints))['heatmaps']
     np.testing.assert_allclose(uniform[0], np.full((2, 4), 1 / 8))
-    tiny = GenerateHeatmapTarget(sigma=0.01, downsample=3)(
+    tiny = target(32, 16, stride=8, sigma=0.01)(
         make_results(dot_image(32, 16), [[31., 15.]]))['heatmaps']
     assert np.isfinite(tiny).all() and tiny[0, 1, 3] == pytest.approx(1.)
-    none = GenerateHeatmapTarget(downsample=0)(make_results(dot_image(4, 4),
-                                                            np.full((2, 2), np.nan)))
+    none = target(8, 8, stride=2)(make_results(dot_image(8, 8), np.full((2, 2), np.nan)))
     assert none['heatmaps'].shape == (2, 4, 4) and (none['heatmaps'] == 0).all()
 
 
 def test_heatmap_target_errors():
-    with pytest.raises(ValueError, match='divisible'):
-        GenerateHeatmapTarget(downsample=2)(make_results(dot_image(64, 46), [[1., 1.]]))
-    for kwargs in (dict(sigma=0.), dict(sigma=-1.), dict(nan_target='ones'),
-                   dict(downsample=1.5)):
-        with pytest.raises(ValueError):
-            GenerateHeatmapTarget(**kwargs)
+    with pytest.raises(ValueError, match='not divisible by stride 4'):
+        target(64, 46)
+    for kwargs, message in ((dict(sigma=0.), 'sigma must be positive'),
+                            (dict(sigma=-1.), 'sigma must be positive'),
+                            (dict(nan_target='ones'), "nan_target must be 'zero' or 'uniform'"),
+                            (dict(stride=3), 'stride must be 2, 4 or 8')):
+        with pytest.raises(ValueError, match=message):
+            target(64, 48, **kwargs)
 
 
 # ---------------------------------------------------------------- packing
@@ -373,7 +379,7 @@ def test_pack_and_default_collate():
         results = make_results(dot_image(32, 16, [(3, 4)]), [[3., 4.], [np.nan, np.nan]],
                                img_path=f'labeled-data/v/img{idx}.png',
                                sample_idx=np.int64(idx), set='train')
-        results = GenerateHeatmapTarget(downsample=1)(results)
+        results = target(32, 16, stride=2)(results)
         samples.append(PackPoseInputs()(results))
     packed = samples[0]
     assert packed['inputs'].dtype == torch.uint8 and packed['inputs'].shape == (3, 16, 32)
@@ -408,7 +414,7 @@ def test_registered_pipeline_is_reproducible(tmp_path):
         dict(type='LoadFrame', cache=True), dict(type='Resize', input_size=(64, 48)),
         dict(type='RandomAffine'), dict(type='RandomCropPad'),
         dict(type='HorizontalFlip', flip_pairs=[('paw_l', 'paw_r')]), dict(type='MotionBlur'),
-        dict(type='BrightnessContrast'), dict(type='GenerateHeatmapTarget'),
+        dict(type='BrightnessContrast'), dict(type='GenerateTarget', codec=dict(type='HeatmapCodec', input_size=(64, 48))),
         dict(type='PackPoseInputs')]]
     assert isinstance(pipeline[2], RandomAffine)
 

@@ -48,7 +48,7 @@ class Model(nn.Module):
 
 
 SINGLE = dict(type='PCASingleViewLoss', components_to_keep=3)
-MULTI = dict(type='PCAMultiViewLoss', view_columns=[[0, 1], [2, 3]])
+MULTI = dict(type='PCAMultiViewLoss', views=[[0, 1], [2, 3]])
 
 
 def fake_runner(model, dataset):

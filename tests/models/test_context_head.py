@@ -10,6 +10,7 @@ from posekit.models.losses import TemporalLoss
 from posekit.registry import MODELS
 
 K, SIZE = 3, 64
+CODEC = dict(type='HeatmapCodec', input_size=(64, 64), stride=4, sigma=1.25)
 SF_MF_LOSSES = [
     dict(type='HeatmapMSELoss', name='heatmap_mse_sf', data_info=dict(pred='heatmaps_pred_sf')),
     dict(type='HeatmapMSELoss', name='heatmap_mse_mf', data_info=dict(pred='heatmaps_pred_mf')),
@@ -26,9 +27,10 @@ def gaussian_maps(centres, sigma, size=16):
 
 # ---------------------------------------------------------------- the head
 
-@pytest.mark.parametrize('downsample, size', [(1, (64, 80)), (2, (32, 40)), (3, (16, 20))])
-def test_head_outputs_keys_and_shapes(downsample, size):
-    head = ContextHeatmapHead(num_keypoints=K, in_channels=64, downsample=downsample)
+@pytest.mark.parametrize('stride, size', [(2, (64, 80)), (4, (32, 40)), (8, (16, 20))])
+def test_head_outputs_keys_and_shapes(stride, size):
+    head = ContextHeatmapHead(num_keypoints=K, in_channels=64,
+                              codec=dict(CODEC, input_size=(160, 128), stride=stride))
     assert head.num_context == 2
     outputs = head.predict(torch.randn(2, 5, 64, 4, 5))  # input 128 x 160
     assert set(outputs) == set(head.output_keys)
@@ -43,7 +45,7 @@ def test_head_outputs_keys_and_shapes(downsample, size):
 
 
 def test_multi_frame_head_sees_every_frame_and_single_frame_head_the_centre():
-    head = ContextHeatmapHead(num_keypoints=K, in_channels=64).eval()
+    head = ContextHeatmapHead(num_keypoints=K, in_channels=64, codec=CODEC).eval()
     feats = torch.randn(1, 5, 64, 4, 4)
     base = head(feats)
     for frame in range(5):
@@ -55,7 +57,7 @@ def test_multi_frame_head_sees_every_frame_and_single_frame_head_the_centre():
 
 
 def test_each_keypoint_takes_the_more_confident_head():
-    head = ContextHeatmapHead(num_keypoints=2, in_channels=64)
+    head = ContextHeatmapHead(num_keypoints=2, in_channels=64, codec=CODEC)
     sharp, broad = gaussian_maps([(4, 5), (10, 11)], 1.), gaussian_maps([(9, 3), (6, 12)], 4.)
     # keypoint 0 is sharp in the single-frame maps, keypoint 1 in the multi-frame maps
     heatmaps_sf = torch.cat([sharp[:, :1], broad[:, 1:]], dim=1)
@@ -75,7 +77,7 @@ def test_each_keypoint_takes_the_more_confident_head():
 
 
 def test_ties_keep_the_single_frame_head():
-    head = ContextHeatmapHead(num_keypoints=2, in_channels=64)
+    head = ContextHeatmapHead(num_keypoints=2, in_channels=64, codec=CODEC)
     maps = gaussian_maps([(4, 5), (10, 11)], 1.5)
     outputs = head.decode(maps, maps.flip(-1))
     torch.testing.assert_close(outputs['heatmaps_pred'], maps)
@@ -94,7 +96,7 @@ class TinyBackbone(nn.Sequential):
 
 
 def build(head='ContextHeatmapHead', **kwargs):
-    cfg = dict(type='PoseTracker', backbone=dict(type=TinyBackbone),
+    cfg = dict(type='PoseTracker', backbone=dict(type=TinyBackbone), codec=CODEC,
                head=dict(type=head, num_keypoints=K), losses=SF_MF_LOSSES
                if head == 'ContextHeatmapHead' else [dict(type='HeatmapMSELoss')])
     cfg.update(kwargs)

@@ -2,18 +2,18 @@ import numpy as np
 import pytest
 import torch
 
-from posekit.datasets.transforms import GenerateHeatmapTarget
+from posekit.codecs import HeatmapCodec
+from posekit.codecs.soft_argmax import soft_argmax, window_confidence
 from posekit.models.geometry import input_to_frame
-from posekit.models.heads.decoding import soft_argmax, window_confidence
 from posekit.registry import MODELS
 
+CODEC = dict(type='HeatmapCodec', input_size=(160, 128), stride=4, sigma=1.25)
 
-def target_maps(keypoints_input, input_size=(128, 96), downsample=2):
-    """Heatmap targets rendered by the data pipeline, as a (1, K, h, w) tensor."""
-    results = dict(img=np.zeros((input_size[1], input_size[0], 3), np.uint8),
-                   keypoints=np.asarray(keypoints_input, np.float32))
-    results = GenerateHeatmapTarget(sigma=1.25, downsample=downsample).transform(results)
-    return torch.from_numpy(results['heatmaps'])[None]
+
+def target_maps(keypoints_input, input_size=(128, 96), stride=4):
+    """Heatmap targets rendered by the codec, as a (1, K, h, w) tensor."""
+    codec = HeatmapCodec(input_size, stride=stride, sigma=1.25)
+    return torch.from_numpy(codec.encode(np.asarray(keypoints_input, np.float32))['heatmaps'])[None]
 
 
 def test_soft_argmax_recovers_sub_pixel_keypoints():
@@ -35,21 +35,29 @@ def test_window_confidence_is_mass_near_the_keypoint():
 
 
 def test_head_shapes_and_decoded_outputs():
-    head = MODELS.build(dict(type='HeatmapHead', num_keypoints=5, in_channels=64))
+    head = MODELS.build(dict(type='HeatmapHead', num_keypoints=5, in_channels=64, codec=CODEC))
     outputs = head.predict(torch.randn(3, 64, 4, 5))  # input 128 x 160
     assert outputs['heatmaps_pred'].shape == (3, 5, 32, 40)
     torch.testing.assert_close(outputs['heatmaps_pred'].sum(dim=(-2, -1)), torch.ones(3, 5))
     assert outputs['keypoints_pred_augmented'].shape == (3, 5, 2)
     assert outputs['confidences'].shape == (3, 5)
-    three = MODELS.build(dict(type='HeatmapHead', num_keypoints=5, in_channels=64, downsample=3))
-    assert three(torch.randn(1, 64, 4, 5)).shape == (1, 5, 16, 20)
+    eight = MODELS.build(dict(type='HeatmapHead', num_keypoints=5, in_channels=64,
+                              codec=dict(CODEC, stride=8)))
+    assert eight(torch.randn(1, 64, 4, 5)).shape == (1, 5, 16, 20)
+    two = MODELS.build(dict(type='HeatmapHead', num_keypoints=5, in_channels=64,
+                            codec=dict(CODEC, stride=2)))
+    assert two(torch.randn(1, 64, 4, 5)).shape == (1, 5, 64, 80)
 
 
 def test_head_argument_errors():
     with pytest.raises(ValueError, match='num_keypoints must be a positive int'):
-        MODELS.build(dict(type='HeatmapHead', num_keypoints=None, in_channels=64))
-    with pytest.raises(ValueError, match='downsample must be 1, 2 or 3'):
-        MODELS.build(dict(type='HeatmapHead', num_keypoints=2, in_channels=64, downsample=4))
+        MODELS.build(dict(type='HeatmapHead', num_keypoints=None, in_channels=64, codec=CODEC))
+    with pytest.raises(ValueError, match='stride must be 2, 4 or 8, got 16'):
+        MODELS.build(dict(type='HeatmapHead', num_keypoints=2, in_channels=64,
+                          codec=dict(CODEC, stride=16)))
+    with pytest.raises(TypeError, match='must be a HeatmapCodec, got RegressionCodec'):
+        MODELS.build(dict(type='HeatmapHead', num_keypoints=2, in_channels=64,
+                          codec=dict(type='RegressionCodec', input_size=(64, 64))))
 
 
 def test_input_to_frame_inverts_the_affine_and_un_flips():

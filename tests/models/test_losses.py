@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from posekit.datasets.transforms import GenerateHeatmapTarget
-from posekit.models.losses import gaussian_heatmaps
+from posekit.codecs import HeatmapCodec, RegressionCodec, gaussian_heatmaps
+from posekit.datasets.metainfo import build_metainfo
 from posekit.models.losses.pca import pairwise_covariance
 from posekit.registry import LOSSES, MODELS
 
@@ -121,13 +121,27 @@ def test_temporal_heatmap_confidence_masking_and_kind_check():
 
 
 # -- unimodal --------------------------------------------------------------------------------
-def test_gaussian_heatmaps_match_the_target_transform():
+def test_gaussian_heatmaps_match_the_codec_targets():
     keypoints = np.array([[13.3, 20.9], [0., 63.]], np.float32)  # input px, 64x64 image
-    rendered = GenerateHeatmapTarget(sigma=1.25, downsample=2).transform(
-        dict(img=np.zeros((64, 64, 3), np.uint8), keypoints=keypoints))['heatmaps']
+    rendered = HeatmapCodec((64, 64), stride=4, sigma=1.25).encode(keypoints)['heatmaps']
     centres = (torch.from_numpy(keypoints).double() + 0.5) / 4 - 0.5
     ours = gaussian_heatmaps(centres[None], 16, 16, 1.25)[0]
     torch.testing.assert_close(ours.float(), torch.from_numpy(rendered), atol=1e-7, rtol=1e-5)
+
+
+def unimodal(**kwargs):
+    """A unimodal loss bound to a stride-4, sigma-1 codec (the tracker binds its own)."""
+    loss = build('UnimodalHeatmapLoss', **kwargs)
+    loss.bind(HeatmapCodec((12, 4), stride=4, sigma=1.), None)
+    return loss
+
+
+def test_unimodal_needs_a_heatmap_codec():
+    loss = build('UnimodalHeatmapLoss')
+    with pytest.raises(RuntimeError, match='has no codec: build it inside a PoseTracker'):
+        loss(unimodal_inputs([0., 1., 0.]))
+    with pytest.raises(TypeError, match="model's codec must be a HeatmapCodec"):
+        loss.bind(RegressionCodec((12, 4)), None)
 
 
 def unimodal_inputs(pred):
@@ -139,7 +153,7 @@ def unimodal_inputs(pred):
 
 def test_unimodal_mse_against_a_gaussian_at_the_own_keypoint():
     outputs = unimodal_inputs([0., 1., 0.])
-    loss = build('UnimodalHeatmapLoss', kind='mse', sigma=1., stride=4)
+    loss = unimodal(kind='mse')
     value, logs = loss(outputs)
     a = math.exp(-0.5)
     target = [a / (1 + 2 * a), 1 / (1 + 2 * a), a / (1 + 2 * a)]
@@ -161,7 +175,7 @@ def test_unimodal_divergences(kind):
         m = [(ti + pi) / 2 for ti, pi in zip(t, pred)]
         expected = sum(0.5 * ti * math.log(ti / mi) + 0.5 * pi * math.log(pi / mi)
                        for ti, pi, mi in zip(t, pred, m)) / 3
-    loss = build('UnimodalHeatmapLoss', kind=kind, sigma=1., stride=4)
+    loss = unimodal(kind=kind)
     assert loss.name == f'unimodal_{kind}'
     assert loss(unimodal_inputs(pred))[0].item() == pytest.approx(expected, rel=1e-6)
 
@@ -169,7 +183,7 @@ def test_unimodal_divergences(kind):
 def test_unimodal_nan_keypoint_is_excluded():
     outputs = unimodal_inputs([0., 1., 0.])
     outputs['keypoints_pred_augmented'] = tensor([[[NAN, NAN]]])
-    value, _ = build('UnimodalHeatmapLoss', sigma=1., stride=4)(outputs)
+    value, _ = unimodal()(outputs)
     value.backward()
     assert value.item() == 0 and torch.isfinite(outputs['heatmaps_pred'].grad).all()
 
@@ -225,7 +239,7 @@ def two_view_points(rng, n_frames=50, n_parts=5):
     return np.concatenate(views, axis=1).astype(np.float32)
 
 
-MULTIVIEW = dict(type='PCAMultiViewLoss', view_columns=[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]])
+MULTIVIEW = dict(type='PCAMultiViewLoss', views=[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]])
 
 
 def test_multiview_reconstructs_3d_structure_exactly():
@@ -272,7 +286,7 @@ def test_bad_components_and_columns():
     with pytest.raises(ValueError, match='components_to_keep=5 exceeds the dimension 4'):
         build('PCASingleViewLoss', components_to_keep=5).fit(hadamard_design())
     with pytest.raises(ValueError, match='at least two views of equal length'):
-        build('PCAMultiViewLoss', view_columns=[[0, 1], [2]])
+        build('PCAMultiViewLoss', views=[[0, 1], [2]])
 
 
 def numpy_pca_errors(rows, k):
@@ -344,11 +358,11 @@ def test_centre_per_frame_ignores_translation_and_columns_select_keypoints():
         far_away = np.full((n, 1, 2), 1e3)  # keypoint 3, not in the columns
         return np.concatenate([shape + stretch * direction + shift, far_away], axis=1)
 
-    centred = build('PCASingleViewLoss', columns=[0, 1, 2], centre_per_frame=True,
+    centred = build('PCASingleViewLoss', keypoints=[0, 1, 2], centre_per_frame=True,
                     components_to_keep=1)
     centred.fit(frames(20))
     assert centred.reconstruction_error(frames(5)).abs().max() < 1e-3
-    plain = build('PCASingleViewLoss', columns=[0, 1, 2], components_to_keep=1)
+    plain = build('PCASingleViewLoss', keypoints=[0, 1, 2], components_to_keep=1)
     plain.fit(frames(20))
     assert plain.reconstruction_error(frames(5)).abs().max() > 1.
     assert plain.keypoint_indices == [0, 1, 2]
@@ -428,6 +442,7 @@ def test_fixed_epsilon_of_the_config_survives_loading():
 
 def test_pose_tracker_checkpoint_restores_its_pca_loss():
     cfg = dict(type='PoseTracker', backbone=dict(type='ResNet', depth=18),
+               codec=dict(type='HeatmapCodec', input_size=(64, 64)),
                head=dict(type='HeatmapHead', num_keypoints=10),
                losses=[dict(type='HeatmapMSELoss'), MULTIVIEW])
     trained = MODELS.build(cfg)
@@ -435,3 +450,37 @@ def test_pose_tracker_checkpoint_restores_its_pca_loss():
     fresh = MODELS.build(cfg)
     fresh.load_state_dict(trained.state_dict())  # strict, no shape mismatch error
     torch.testing.assert_close(fresh.losses[1].components, trained.losses[1].components)
+
+
+# -- keypoint and view names -----------------------------------------------------------------
+NAMES = [f'{part}_{view}' for view in ('top', 'bot') for part in ('nose', 'ear', 'tail')]
+META = build_metainfo(NAMES, views=dict(top=NAMES[:3], bot=NAMES[3:]))
+
+
+def bound(cfg):
+    loss = LOSSES.build(cfg)
+    loss.bind(HeatmapCodec((64, 64)), META)
+    return loss
+
+
+def test_pca_losses_resolve_view_and_keypoint_names():
+    assert bound(dict(type='PCAMultiViewLoss')).view_columns == [[0, 1, 2], [3, 4, 5]]
+    assert bound(dict(type='PCAMultiViewLoss', views=['bot', 'top'])).view_columns == \
+        [[3, 4, 5], [0, 1, 2]]
+    assert bound(dict(type='PCAMultiViewLoss', views=[['ear_top', 'tail_top'],
+                                                      ['ear_bot', 'tail_bot']])
+                 ).keypoint_indices == [1, 2, 4, 5]
+    assert bound(dict(type='PCASingleViewLoss')).keypoint_indices == [0, 1, 2, 3, 4, 5]
+    assert bound(dict(type='PCASingleViewLoss', views=['bot'])).keypoint_indices == [3, 4, 5]
+    assert bound(dict(type='PCASingleViewLoss', keypoints=['tail_bot', 'nose_top'])
+                 ).keypoint_indices == [5, 0]
+
+
+def test_pca_name_errors_name_the_loss_and_the_choices():
+    with pytest.raises(KeyError, match=r"PCAMultiViewLoss \('pca_multiview'\): unknown view\(s\) "
+                                       r"\['side'\]; .* declares \['bot', 'top'\]"):
+        bound(dict(type='PCAMultiViewLoss', views=['top', 'side']))
+    with pytest.raises(KeyError, match="unknown keypoint 'paw_top'"):
+        bound(dict(type='PCASingleViewLoss', keypoints=['paw_top']))
+    with pytest.raises(RuntimeError, match='build it inside a PoseTracker'):
+        build('PCAMultiViewLoss', views=['top', 'bot']).keypoint_indices

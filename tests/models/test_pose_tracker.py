@@ -7,6 +7,7 @@ from posekit.registry import MODELS
 
 def build(num_keypoints=3, **kwargs):
     cfg = dict(type='PoseTracker', backbone=dict(type='ResNet', depth=18),
+               codec=dict(type='HeatmapCodec', input_size=(64, 64)),
                head=dict(type='HeatmapHead', num_keypoints=num_keypoints),
                losses=[dict(type='HeatmapMSELoss')])
     cfg.update(kwargs)

@@ -3,6 +3,11 @@
 data_root = '../shared/data/mirror-mouse-example'
 input_size = (256, 256)  # (W, H), as LP's config for this dataset
 
+# the body parts seen in both views (the obstacle markers obs_top, obsHigh_bot and
+# obsLow_bot are not body parts and stay out of the views)
+parts = ['paw1LH', 'paw2LF', 'paw3RF', 'paw4RH', 'tailBase', 'tailMid', 'nose']
+metainfo = dict(views=dict(top=[p + '_top' for p in parts], bottom=[p + '_bot' for p in parts]))
+
 train_pipeline = [
     dict(type='LoadFrame', cache=True),
     dict(type='Resize', input_size=input_size),
@@ -10,13 +15,13 @@ train_pipeline = [
     dict(type='RandomCropPad', percent=(-0.15, 0.15), prob=0.5),
     dict(type='MotionBlur', prob=0.3),
     dict(type='BrightnessContrast', prob=0.5),
-    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='GenerateTarget'),  # the model's codec (configs/_base_/models/)
     dict(type='PackPoseInputs'),
 ]
 test_pipeline = [
     dict(type='LoadFrame'),
     dict(type='Resize', input_size=input_size),
-    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='GenerateTarget'),  # the model's codec (configs/_base_/models/)
     dict(type='PackPoseInputs'),
 ]
 
@@ -30,29 +35,18 @@ labeled = dict(
     val_prob=0.1,
     seed=0,
 )
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(**labeled, split='train', pipeline=train_pipeline),
-)
-val_dataloader = dict(
-    batch_size=16,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(**labeled, split='validation', pipeline=test_pipeline),
-)
-test_dataloader = dict(
-    batch_size=16,
-    num_workers=1,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(**labeled, split='all', pipeline=test_pipeline),
-)
+# shared by the labeled dataloaders below
+loader_defaults = dict(num_workers=1, persistent_workers=True,
+                       sampler=dict(type='DefaultSampler', shuffle=False),
+                       collate_fn=dict(type='default_collate'))
+train_dataloader = dict(loader_defaults, batch_size=16, num_workers=2,
+                        sampler=dict(type='DefaultSampler', shuffle=True),
+                        dataset=dict(labeled, split='train', pipeline=train_pipeline))
+val_dataloader = dict(loader_defaults, batch_size=16,
+                      dataset=dict(labeled, split='validation', pipeline=test_pipeline))
+# tools/test.py predicts every labeled frame; metrics are reported per split
+test_dataloader = dict(loader_defaults, batch_size=16, persistent_workers=False,
+                       dataset=dict(labeled, split='all', pipeline=test_pipeline))
 # unlabeled clips of 16 consecutive frames of the example video, resized only (read by
 # SemiSupervisedTrainLoop in semi-supervised recipes)
 unlabeled_dataloader = dict(

@@ -1,8 +1,18 @@
-# The built-in toy project (DESIGN.md §5): 160x160 frames, two mirrored views, 14 keypoints.
-# tools/*.py generate it under data/toy on first use.
+# The built-in toy project: 160x160 frames, one figure seen from the top and (in a mirror)
+# from below, 7 body parts per view. tools/*.py generate it under data/toy on first use.
 toy_data = dict(root='data/toy', seed=0)
 data_root = 'data/toy'
 input_size = (128, 128)  # (W, H) the model sees
+
+# keypoint names come from the label header; views list the same body parts in the same
+# order (the multi-view PCA loss pairs them), the skeleton joins them within a view
+parts = ['nose', 'head', 'paw_fl', 'paw_fr', 'paw_bl', 'paw_br', 'tailbase']
+metainfo = dict(
+    views=dict(top=[p + '_top' for p in parts], bottom=[p + '_bot' for p in parts]),
+    skeleton=[(a + v, b + v) for v in ('_top', '_bot') for a, b in (
+        ('nose', 'head'), ('head', 'tailbase'), ('head', 'paw_fl'), ('head', 'paw_fr'),
+        ('tailbase', 'paw_bl'), ('tailbase', 'paw_br'))],
+)
 
 train_pipeline = [
     dict(type='LoadFrame', cache=True),
@@ -10,13 +20,13 @@ train_pipeline = [
     dict(type='RandomAffine', rotation=25., scale=(0.8, 1.2)),
     dict(type='MotionBlur', prob=0.3),
     dict(type='BrightnessContrast', prob=0.5),
-    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='GenerateTarget'),  # the model's codec (configs/_base_/models/)
     dict(type='PackPoseInputs'),
 ]
 test_pipeline = [
     dict(type='LoadFrame'),
     dict(type='Resize', input_size=input_size),
-    dict(type='GenerateHeatmapTarget', sigma=1.25, downsample=2),
+    dict(type='GenerateTarget'),  # the model's codec (configs/_base_/models/)
     dict(type='PackPoseInputs'),
 ]
 
@@ -30,30 +40,18 @@ labeled = dict(
     val_prob=0.1,
     seed=0,
 )
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(**labeled, split='train', pipeline=train_pipeline),
-)
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(**labeled, split='validation', pipeline=test_pipeline),
-)
+# shared by the labeled dataloaders below
+loader_defaults = dict(num_workers=1, persistent_workers=True,
+                       sampler=dict(type='DefaultSampler', shuffle=False),
+                       collate_fn=dict(type='default_collate'))
+train_dataloader = dict(loader_defaults, batch_size=16, num_workers=2,
+                        sampler=dict(type='DefaultSampler', shuffle=True),
+                        dataset=dict(labeled, split='train', pipeline=train_pipeline))
+val_dataloader = dict(loader_defaults, batch_size=32,
+                      dataset=dict(labeled, split='validation', pipeline=test_pipeline))
 # tools/test.py predicts every labeled frame; metrics are reported per split
-test_dataloader = dict(
-    batch_size=32,
-    num_workers=1,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(**labeled, split='all', pipeline=test_pipeline),
-)
+test_dataloader = dict(loader_defaults, batch_size=32, persistent_workers=False,
+                       dataset=dict(labeled, split='all', pipeline=test_pipeline))
 # unlabeled clips for semi-supervised recipes (SemiSupervisedTrainLoop reads this entry)
 unlabeled_dataloader = dict(
     batch_size=1,

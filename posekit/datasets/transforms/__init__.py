@@ -7,12 +7,12 @@ For context models ``img`` is a stack ``(F, H, W, 3)`` of consecutive frames (la
 centre frame's), and every transform applies its one random draw to each frame alike.
 """
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
-from .heatmap_target import GenerateHeatmapTarget
 from .loading import LoadFrame
 from .packing import PackPoseInputs
 from .photometric import BrightnessContrast, MotionBlur
+from .target import GenerateTarget
 
 __all__ = [
-    'BrightnessContrast', 'GenerateHeatmapTarget', 'HorizontalFlip', 'LoadFrame', 'MotionBlur',
+    'BrightnessContrast', 'GenerateTarget', 'HorizontalFlip', 'LoadFrame', 'MotionBlur',
     'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
 ]

@@ -23,8 +23,9 @@ class PackPoseInputs(BaseTransform):
     stack as ``(F, 3, H, W)`` (context models; the labels are the centre frame's).
     ``data_samples`` is a dict with ``keypoints`` (float32 ``(K, 2)``, current-image pixels),
     ``input_from_frame`` (float32 ``(3, 3)``), ``flip_indices`` (int64 ``(K,)``, identity if
-    no flip transform ran), ``heatmaps`` (float32 ``(K, h, w)``, only if generated) and each
-    of ``meta_keys`` present in ``results``, as plain python values.
+    no flip transform ran), the codec's targets listed in ``results['target_keys']`` by
+    ``GenerateTarget`` (float32, e.g. ``heatmaps (K, h, w)``) and each of ``meta_keys``
+    present in ``results``, as plain python values.
 
     Args:
         meta_keys (Sequence[str]): Keys copied into ``data_samples`` when present.
@@ -40,7 +41,8 @@ class PackPoseInputs(BaseTransform):
 
         Args:
             results (dict): Holds ``img``, ``keypoints`` and ``input_from_frame``; optionally
-                ``flip_indices``, ``heatmaps`` and the meta keys.
+                ``flip_indices``, ``target_keys`` with the targets they name, and the meta
+                keys.
 
         Returns:
             dict: ``dict(inputs=Tensor, data_samples=dict)``.
@@ -51,8 +53,8 @@ class PackPoseInputs(BaseTransform):
             keypoints=torch.as_tensor(keypoints, dtype=torch.float32),
             input_from_frame=torch.as_tensor(results['input_from_frame'], dtype=torch.float32),
             flip_indices=torch.as_tensor(flip_indices, dtype=torch.int64))
-        if 'heatmaps' in results:
-            data_samples['heatmaps'] = torch.as_tensor(results['heatmaps'], dtype=torch.float32)
+        for key in results.get('target_keys', ()):
+            data_samples[key] = torch.as_tensor(results[key], dtype=torch.float32)
         data_samples.update(
             {key: _plain(results[key]) for key in self.meta_keys if key in results})
         inputs = torch.from_numpy(np.ascontiguousarray(np.moveaxis(results['img'], -1, -3)))

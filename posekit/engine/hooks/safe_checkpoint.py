@@ -18,7 +18,8 @@ PLAIN_BUFFER = '__history_buffer__'
 
 
 def to_plain(value: Any) -> Any:
-    """Recursively replace numpy values and history buffers by plain Python/torch values."""
+    """Recursively replace numpy values, history buffers and dict subclasses by plain
+    Python/torch values."""
     if isinstance(value, HistoryBuffer):
         logs, counts = value.data
         return {PLAIN_BUFFER: True, 'log_history': logs.tolist(),
@@ -28,11 +29,8 @@ def to_plain(value: Any) -> Any:
             [to_plain(v) for v in value.tolist()]
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, dict):
-        plain = value.copy()
-        for key, item in plain.items():
-            plain[key] = to_plain(item)
-        return plain
+    if isinstance(value, dict):  # also mmengine's ConfigDict (e.g. a config's metainfo)
+        return {key: to_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(to_plain(v) for v in value)
     return value

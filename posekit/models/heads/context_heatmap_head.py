@@ -1,31 +1,14 @@
 """Lightning Pose's context head (``heatmap_mhcrnn``): single-frame and multi-frame heatmaps."""
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from posekit.codecs import BaseKeypointCodec
 from posekit.registry import MODELS
-from .heatmap_head import HeatmapHead
-
-
-def spatial_softmax(logits: Tensor) -> Tensor:
-    """Softmax over each map's pixels, in float32.
-
-    Args:
-        logits: ``(N, K, h, w)`` logits.
-
-    Returns:
-        ``(N, K, h, w)`` float32 maps, each summing to 1.
-    """
-    n, k, h, w = logits.shape
-    return torch.softmax(logits.flatten(2).float(), dim=-1).view(n, k, h, w)
-
-
-def _double_resolution(in_channels: int, out_channels: int) -> nn.ConvTranspose2d:
-    """A transposed convolution (kernel 3, stride 2) that doubles height and width."""
-    return nn.ConvTranspose2d(in_channels, out_channels, kernel_size=3, stride=2, padding=1,
-                              output_padding=1)
+from .base import BaseHead
+from .heatmap_head import HeatmapHead, double_resolution, heatmap_stride, spatial_softmax
 
 
 def _hidden_transition(num_keypoints: int, channels_per_keypoint: int) -> nn.Sequential:
@@ -60,12 +43,12 @@ class UpsamplingCRNN(BaseModule):
         layers: list[nn.Module] = [nn.PixelShuffle(2)]
         channels = in_channels // 4
         for _ in range(3 - downsample):
-            layers.append(_double_resolution(channels, num_keypoints))
+            layers.append(double_resolution(channels, num_keypoints))
             channels = num_keypoints
         self.pre = nn.Sequential(*layers)
-        self.input_fwd = _double_resolution(channels, num_keypoints)
+        self.input_fwd = double_resolution(channels, num_keypoints)
         self.hidden_fwd = _hidden_transition(num_keypoints, channels_per_keypoint)
-        self.input_bwd = _double_resolution(channels, num_keypoints)
+        self.input_bwd = double_resolution(channels, num_keypoints)
         self.hidden_bwd = _hidden_transition(num_keypoints, channels_per_keypoint)
         for layer in self.modules():
             if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
@@ -123,7 +106,7 @@ class UpsamplingCRNN(BaseModule):
 
 
 @MODELS.register_module()
-class ContextHeatmapHead(BaseModule):
+class ContextHeatmapHead(BaseHead):
     """LP's context head: a single-frame and a multi-frame heatmap head on a window of frames.
 
     The input is the backbone features of ``2 * num_context + 1 = 5`` consecutive frames,
@@ -136,10 +119,8 @@ class ContextHeatmapHead(BaseModule):
     Args:
         num_keypoints: K.
         in_channels: Backbone feature channels (the tracker fills it from the backbone).
-        downsample: Heatmaps are ``2**downsample`` times smaller than the input (LP: 2).
+        codec: A :class:`~posekit.codecs.HeatmapCodec` shared by both heads.
         deconv_channels: Channels between the single-frame head's transposed convolutions.
-        sigma: Gaussian std of the targets in heatmap pixels (sets the confidence window).
-        temperature: Soft-argmax temperature.
         channels_per_keypoint: Hidden channels per keypoint of the recurrent head.
     """
 
@@ -148,27 +129,16 @@ class ContextHeatmapHead(BaseModule):
     output_keys = ('heatmaps_pred_sf', 'heatmaps_pred_mf', 'keypoints_pred_augmented_sf',
                    'keypoints_pred_augmented_mf', 'confidences_sf', 'confidences_mf',
                    'heatmaps_pred', 'keypoints_pred_augmented', 'confidences')
-    target_keys = ('heatmaps_targ',)
 
-    def __init__(self, num_keypoints: int, in_channels: int, downsample: int = 2,
-                 deconv_channels: Optional[int] = None, sigma: float = 1.25,
-                 temperature: float = 20., channels_per_keypoint: int = 16,
-                 init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
-        self.sf = HeatmapHead(num_keypoints, in_channels, downsample=downsample,
-                              deconv_channels=deconv_channels, sigma=sigma,
-                              temperature=temperature)
+    def __init__(self, num_keypoints: int, in_channels: int,
+                 codec: Union[dict, BaseKeypointCodec], deconv_channels: Optional[int] = None,
+                 channels_per_keypoint: int = 16, init_cfg: Optional[dict] = None):
+        super().__init__(num_keypoints, in_channels, codec, init_cfg=init_cfg)
+        downsample = heatmap_stride(type(self).__name__, self.codec).bit_length() - 1
+        self.sf = HeatmapHead(num_keypoints, in_channels, self.codec,
+                              deconv_channels=deconv_channels)
         self.mf = UpsamplingCRNN(num_keypoints, in_channels, downsample=downsample,
                                  channels_per_keypoint=channels_per_keypoint)
-        self.num_keypoints = num_keypoints
-        self.downsample = downsample
-        self.stride = self.sf.stride
-        self.sigma = sigma
-
-    @property
-    def num_frames(self) -> int:
-        """Frames per window, ``2 * num_context + 1``."""
-        return 2 * self.num_context + 1
 
     def forward(self, feats: Tensor) -> tuple[Tensor, Tensor]:
         """Single- and multi-frame heatmaps of the centre frames.
@@ -201,8 +171,8 @@ class ContextHeatmapHead(BaseModule):
             entries hold, per keypoint, the multi-frame values where its confidence is
             higher, else the single-frame ones.
         """
-        keypoints_sf, conf_sf = self.sf.decode(heatmaps_sf)
-        keypoints_mf, conf_mf = self.sf.decode(heatmaps_mf)
+        keypoints_sf, conf_sf = self.codec.decode(heatmaps_sf)
+        keypoints_mf, conf_mf = self.codec.decode(heatmaps_mf)
         use_mf = conf_mf > conf_sf
         return dict(
             heatmaps_pred_sf=heatmaps_sf, heatmaps_pred_mf=heatmaps_mf,
@@ -226,7 +196,7 @@ class ContextHeatmapHead(BaseModule):
         return self.decode(self.sf(centre), self.mf.forward_sequence(feats, self.num_frames))
 
     def predict(self, feats: Tensor) -> dict[str, Tensor]:
-        """Model outputs in the DESIGN.md vocabulary (input-space keypoints).
+        """Outputs of windows (see :meth:`BaseHead.predict`), input-space keypoints.
 
         Args:
             feats: ``(N, 5, C, H/32, W/32)`` features of windows of consecutive frames,

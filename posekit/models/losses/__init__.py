@@ -4,11 +4,10 @@ from .heatmap import HeatmapJSLoss, HeatmapKLLoss, HeatmapMSELoss
 from .pca import PCALoss, PCAMultiViewLoss, PCASingleViewLoss
 from .regression import RegressionMSELoss, RegressionRMSELoss, keypoint_distance
 from .temporal import TemporalHeatmapLoss, TemporalLoss
-from .unimodal import UnimodalHeatmapLoss, gaussian_heatmaps
+from .unimodal import UnimodalHeatmapLoss
 
 __all__ = [
     'Loss', 'HeatmapMSELoss', 'HeatmapKLLoss', 'HeatmapJSLoss', 'TemporalLoss',
     'TemporalHeatmapLoss', 'UnimodalHeatmapLoss', 'PCALoss', 'PCASingleViewLoss',
     'PCAMultiViewLoss', 'RegressionMSELoss', 'RegressionRMSELoss', 'keypoint_distance',
-    'gaussian_heatmaps',
 ]

@@ -1,4 +1,4 @@
-"""The Loss contract every posekit loss follows (DESIGN.md §3).
+"""The Loss contract every posekit loss follows (docs/contracts.md, "Losses").
 
 A loss implements only :meth:`Loss.compute`, which maps named model outputs to an
 element-wise loss tensor (and optionally a validity mask). The base class does the rest, in
@@ -7,10 +7,13 @@ Lightning Pose's order: gather arguments through ``data_info`` → compute (NaN 
 """
 import math
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import torch
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from posekit.codecs import BaseKeypointCodec
 
 
 class Loss(nn.Module):
@@ -59,6 +62,19 @@ class Loss(nn.Module):
         self.data_info = {**self.default_data_info, **(data_info or {})}
         self.register_buffer('epsilon', torch.as_tensor(epsilon, dtype=torch.float32),
                              persistent=False)
+
+    def bind(self, codec: 'BaseKeypointCodec', metainfo: Optional[dict]) -> None:
+        """Receive the model's codec and the dataset metainfo, once, when the model is built.
+
+        The base class needs neither; losses that depend on the pixel convention (the codec)
+        or take keypoint / view names (resolved through ``metainfo``, see
+        ``posekit.datasets.metainfo``) override this.
+
+        Args:
+            codec: The model's codec.
+            metainfo: ``keypoint_names``, ``views``, ``skeleton``, ``flip_pairs``; None when
+                the model was built without a dataset.
+        """
 
     @property
     def weight(self) -> float:
@@ -118,7 +134,7 @@ class Loss(nn.Module):
         """Compute the weighted loss from model outputs.
 
         Args:
-            outputs: Model outputs keyed by the DESIGN.md vocabulary.
+            outputs: Model outputs keyed by the output vocabulary (``posekit.models.outputs``).
             stage: ``'train'``, ``'val'`` or ``'test'``; prefixes the log keys.
 
         Returns:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from posekit.datasets.metainfo import KeypointRef, keypoint_indices, view_keypoints
 from posekit.registry import LOSSES
 from .base import Loss
 
@@ -297,15 +298,17 @@ class PCALoss(Loss):
 class PCASingleViewLoss(PCALoss):
     """Single-view PCA loss: each frame's pose should lie near the training poses' subspace.
 
-    Each PCA row is one frame, ``[x_c0, y_c0, x_c1, y_c1, …]`` over ``columns``; with
-    ``centre_per_frame`` each frame's mean keypoint position (over the columns, NaN ignored)
-    is subtracted first, so the PCA describes shape and not position (LP's centred option).
-    ``compute`` returns ``‖p_j − reconstruction_j‖`` per frame and column ``j``,
-    ``(N, len(columns))``, in frame pixels; a frame with any NaN coordinate in the columns is
-    excluded entirely.
+    Each PCA row is one frame, ``[x_0, y_0, x_1, y_1, …]`` over the used keypoints; with
+    ``centre_per_frame`` each frame's mean keypoint position (over those keypoints, NaN
+    ignored) is subtracted first, so the PCA describes shape and not position (LP's centred
+    option). ``compute`` returns ``‖p_j − reconstruction_j‖`` per frame and used keypoint
+    ``j``, ``(N, K_used)``, in frame pixels; a frame with any NaN coordinate among the used
+    keypoints is excluded entirely.
 
     Args:
-        columns: Keypoint indices to use; None for all keypoints.
+        keypoints: Keypoints to use, by name (or index); None with ``views`` None: the
+            keypoints of every view the metainfo declares, or all keypoints without views.
+        views: Names of views (``metainfo.views``) whose keypoints are used, in order.
         centre_per_frame: Subtract each frame's mean keypoint position before the PCA.
         components_to_keep: A count, or a variance fraction (default 0.99: the fewest
             components explaining at least 99% of the variance).
@@ -314,76 +317,118 @@ class PCASingleViewLoss(PCALoss):
 
     name = 'pca_singleview'
 
-    def __init__(self, columns: Optional[Sequence[int]] = None, centre_per_frame: bool = False,
+    def __init__(self, keypoints: Optional[Sequence[KeypointRef]] = None,
+                 views: Optional[Sequence[str]] = None, centre_per_frame: bool = False,
                  components_to_keep: Union[int, float] = 0.99, **kwargs):
         super().__init__(components_to_keep=components_to_keep, **kwargs)
-        if columns is not None:
-            columns = [int(c) for c in columns]
-            if not columns or len(set(columns)) != len(columns):
-                raise ValueError(f'{self._who}: columns must be distinct keypoint indices, '
-                                 f'got {columns}')
-        self.columns = columns
+        if keypoints is not None and views is not None:
+            raise ValueError(f'{self._who}: give keypoints or views, not both')
+        if keypoints is not None and (not keypoints or len(set(keypoints)) != len(keypoints)):
+            raise ValueError(f'{self._who}: keypoints must be distinct, got {keypoints}')
+        self.keypoints = None if keypoints is None else list(keypoints)
+        self.views = None if views is None else list(views)
         self.centre_per_frame = centre_per_frame
+        #: Keypoint indices once known (given as indices, or resolved by :meth:`bind`).
+        self.columns: Optional[list[int]] = None
+        if self.keypoints is not None and all(isinstance(k, int) for k in self.keypoints):
+            self.columns = list(self.keypoints)
+
+    def bind(self, codec, metainfo: Optional[dict]) -> None:
+        """Resolve keypoint / view names to indices through the dataset metainfo."""
+        if metainfo is None:
+            return
+        if self.keypoints is not None:
+            self.columns = keypoint_indices(metainfo['keypoint_names'], self.keypoints,
+                                            self._who)
+        elif self.views is not None or metainfo.get('views'):
+            self.columns = [i for view in view_keypoints(metainfo, self.views, self._who)
+                            for i in view]
 
     @property
     def keypoint_indices(self) -> list[int]:
         if self.columns is not None:
             return list(self.columns)
+        if self.keypoints is not None or self.views is not None:
+            raise RuntimeError(f'{self._who} names keypoints or views: build it inside a '
+                               'PoseTracker (or call bind) to resolve them')
         if not self.fitted:
             raise RuntimeError(f'{self._who} uses all keypoints; their number is known once '
                                'fitted')
         return list(range(self.mean.numel() // 2))
 
     def to_rows(self, keypoints: Tensor) -> Tensor:
-        """``(N, K, 2)`` → ``(N, 2 * len(columns))``."""
-        points = keypoints if self.columns is None else keypoints[:, self.columns]
+        """``(N, K, 2)`` → ``(N, 2 * K_used)``."""
+        uses_all = self.columns is None and self.keypoints is None and self.views is None
+        points = keypoints if uses_all else keypoints[:, self.keypoint_indices]
         if self.centre_per_frame:
             points = points - points.nanmean(dim=1, keepdim=True)
         return points.flatten(1)
 
     def to_keypoints(self, values: Tensor, n: int) -> Tensor:
-        """Rows are frames already: ``(N, len(columns))`` unchanged."""
+        """Rows are frames already: ``(N, K_used)`` unchanged."""
         return values
 
     def extra_repr(self) -> str:
-        return (f'columns={self.columns}, centre_per_frame={self.centre_per_frame}, '
-                + super().extra_repr())
+        return (f'keypoints={self.keypoints}, views={self.views}, columns={self.columns}, '
+                f'centre_per_frame={self.centre_per_frame}, ' + super().extra_repr())
 
 
 @LOSSES.register_module()
 class PCAMultiViewLoss(PCALoss):
     """Multi-view PCA loss: the views of a body part should agree on one 3-D position.
 
-    ``view_columns`` lists, per view, the keypoint indices of the same body parts in the same
-    order (LP's ``mirrored_column_matches``). Each PCA row is one body part in one frame,
-    ``[x_v0, y_v0, x_v1, y_v1, …]``; for calibrated-like views these rows lie in a 3-D affine
-    subspace, hence ``components_to_keep=3``. ``compute`` returns per keypoint
-    ``‖p − reconstruction‖``, ``(N, n_views * n_bodyparts)`` in view-major order (view 0's
-    body parts, then view 1's, … i.e. the flattened ``view_columns``); a body part with a
-    NaN coordinate in any view is excluded in all views.
+    ``views`` names the views (``metainfo.views``) or lists, per view, the keypoints of the
+    same body parts in the same order (LP's ``mirrored_column_matches``). Each PCA row is
+    one body part in one frame, ``[x_v0, y_v0, x_v1, y_v1, …]``; for calibrated-like views
+    these rows lie in a 3-D affine subspace, hence ``components_to_keep=3``. ``compute``
+    returns per keypoint ``‖p − reconstruction‖``, ``(N, n_views * n_bodyparts)`` in
+    view-major order (view 0's body parts, then view 1's, …); a body part with a NaN
+    coordinate in any view is excluded in all views.
 
     Args:
-        view_columns: Per view, the keypoint indices of the body parts (equal lengths, at
-            least two views).
+        views: View names; or per view a list of keypoint names (or indices), equal
+            lengths, at least two views; None: every view the metainfo declares.
         components_to_keep: Number of components (3 for the 3-D structure) or a fraction.
         **kwargs: :class:`PCALoss` arguments (``epsilon``, ``epsilon_percentile``, ...).
     """
 
     name = 'pca_multiview'
 
-    def __init__(self, view_columns: Sequence[Sequence[int]],
+    def __init__(self, views: Optional[Sequence[Union[str, Sequence[KeypointRef]]]] = None,
                  components_to_keep: Union[int, float] = 3, **kwargs):
         super().__init__(components_to_keep=components_to_keep, **kwargs)
-        views = [[int(c) for c in view] for view in view_columns]
+        self.views = None if views is None else [
+            v if isinstance(v, str) else list(v) for v in views]
+        #: Per view, keypoint indices once known (given as indices, or resolved by bind).
+        self.view_columns: Optional[list[list[int]]] = None
+        if self.views is not None and all(
+                not isinstance(v, str) and all(isinstance(k, int) for k in v)
+                for v in self.views):
+            self._set_columns(self.views)
+
+    def _set_columns(self, views: list[list[int]]) -> None:
         flat = [c for view in views for c in view]
         if len(views) < 2 or not views[0] or len({len(v) for v in views}) != 1 \
                 or len(set(flat)) != len(flat):
-            raise ValueError(f'{self._who}: view_columns must list distinct keypoint indices '
-                             f'for at least two views of equal length, got {views}')
-        self.view_columns = views
+            raise ValueError(f'{self._who}: views must give distinct keypoints for at least '
+                             f'two views of equal length, got {views}')
+        self.view_columns = [list(v) for v in views]
+
+    def bind(self, codec, metainfo: Optional[dict]) -> None:
+        """Resolve view and keypoint names to indices through the dataset metainfo."""
+        if metainfo is None:
+            return
+        if self.views is None or all(isinstance(v, str) for v in self.views):
+            self._set_columns(view_keypoints(metainfo, self.views, self._who))
+        else:
+            self._set_columns([keypoint_indices(metainfo['keypoint_names'], v, self._who)
+                               for v in self.views])
 
     @property
     def keypoint_indices(self) -> list[int]:
+        if self.view_columns is None:
+            raise RuntimeError(f'{self._who} names views or keypoints: build it inside a '
+                               'PoseTracker (or call bind) to resolve them')
         return [c for view in self.view_columns for c in view]
 
     def to_rows(self, keypoints: Tensor) -> Tensor:
@@ -397,4 +442,4 @@ class PCAMultiViewLoss(PCALoss):
         return values.unflatten(0, (n, len(self.view_columns[0]))).transpose(1, 2).flatten(1)
 
     def extra_repr(self) -> str:
-        return f'view_columns={self.view_columns}, ' + super().extra_repr()
+        return f'views={self.views}, view_columns={self.view_columns}, ' + super().extra_repr()

@@ -8,13 +8,12 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from posekit.codecs import BaseKeypointCodec, build_codec
+from posekit.datasets.metainfo import plain
 from posekit.registry import LOSSES, MODELS
 from ..geometry import input_to_frame
-
-#: Outputs derived from the head's input-space outputs (frame pixels, frame keypoint order).
-FRAME_KEYS = {'keypoints_pred_augmented': 'keypoints_pred'}
-#: Targets available on labeled batches.
-TARGET_KEYS = ('keypoints_targ', 'keypoints_targ_augmented')
+from ..heads import BaseHead
+from ..outputs import FRAME_KEYS, LABEL_KEYS
 
 
 @contextmanager
@@ -41,7 +40,7 @@ class CheckpointMismatchError(RuntimeError):
 
 @MODELS.register_module()
 class PoseTracker(BaseModel):
-    """A pose tracker assembled from registered parts (DESIGN.md §3).
+    """A pose tracker assembled from registered parts (docs/contracts.md).
 
     ``forward(mode='loss')`` runs the labeled batch through the model and every loss in
     ``losses``; when a batch also carries an ``unlabeled`` clip and ``unsupervised_losses``
@@ -65,9 +64,17 @@ class PoseTracker(BaseModel):
     unsupervised weights, and the clip normalised by running statistics (the inference
     network) let the unsupervised losses collapse the predictions.
 
+    The config's codec (``codec``) goes to the head, which decodes its outputs with it, and
+    to every loss through :meth:`Loss.bind <posekit.models.losses.Loss.bind>`, together with
+    the dataset metainfo (``metainfo``: keypoint names, named views, skeleton), through which
+    losses resolve keypoint and view names.
+
     Args:
         backbone: Backbone config (``MODELS``).
-        head: Head config (``MODELS``); ``in_channels`` defaults to the backbone's.
+        head: Head config (``MODELS``, a :class:`BaseHead`); ``in_channels`` defaults to the
+            backbone's, ``num_keypoints`` to the metainfo's.
+        codec: Codec config (``KEYPOINT_CODECS``) or instance.
+        metainfo: Dataset metainfo (``posekit.datasets.metainfo.build_metainfo``), or None.
         losses: Supervised loss configs (``LOSSES``), applied to labeled outputs.
         unsupervised_losses: Loss configs applied to unlabeled-clip outputs.
         data_preprocessor: Config of the batch preprocessor.
@@ -75,7 +82,9 @@ class PoseTracker(BaseModel):
         init_cfg: mmengine initialisation config.
     """
 
-    def __init__(self, backbone: dict, head: dict, losses: Sequence[dict] = (),
+    def __init__(self, backbone: dict, head: dict,
+                 codec: Union[dict, BaseKeypointCodec, None] = None,
+                 metainfo: Optional[dict] = None, losses: Sequence[dict] = (),
                  unsupervised_losses: Sequence[dict] = (),
                  data_preprocessor: Optional[dict] = None, channels_last: bool = False,
                  init_cfg: Optional[dict] = None):
@@ -85,12 +94,21 @@ class PoseTracker(BaseModel):
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
-        head = dict(head)
+        self.codec = build_codec(codec)
+        self.metainfo = None if metainfo is None else plain(metainfo)
+        head = dict(head, codec=self.codec)
         if head.get('in_channels') is None:
             head['in_channels'] = self.backbone.out_channels
+        if head.get('num_keypoints') is None and metainfo is not None:
+            head['num_keypoints'] = metainfo['num_keypoints']
         self.head = MODELS.build(head)
+        if not isinstance(self.head, BaseHead):
+            raise TypeError(f'PoseTracker: the head must derive from posekit.models.heads.'
+                            f'BaseHead (docs/adding_a_head.md), got {type(self.head).__name__}')
         self.losses = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
         self.unsupervised_losses = nn.ModuleList(LOSSES.build(cfg) for cfg in unsupervised_losses)
+        for loss in [*self.losses, *self.unsupervised_losses]:
+            loss.bind(self.codec, metainfo)
         self._check_losses()
         if channels_last:
             self.to(memory_format=torch.channels_last)
@@ -109,7 +127,7 @@ class PoseTracker(BaseModel):
     @property
     def labeled_keys(self) -> list[str]:
         """Keys of the outputs on labeled batches (predictions and targets)."""
-        return self.output_keys + list(TARGET_KEYS) + list(self.head.target_keys)
+        return self.output_keys + list(LABEL_KEYS) + list(self.head.target_keys)
 
     def _check_losses(self) -> None:
         names = [loss.name for loss in [*self.losses, *self.unsupervised_losses]]
@@ -127,7 +145,7 @@ class PoseTracker(BaseModel):
     @property
     def num_context(self) -> int:
         """Frames on each side of a predicted frame the head needs (0: single-frame head)."""
-        return getattr(self.head, 'num_context', 0)
+        return self.head.num_context
 
     def extract_feat(self, inputs: Tensor) -> Tensor:
         """Backbone features, one backbone pass for all frames.
@@ -271,16 +289,17 @@ class PoseTracker(BaseModel):
             data_samples: Collated targets (``keypoints``, ``input_from_frame``, ...).
 
         Returns:
-            Model outputs plus ``keypoints_targ`` / ``keypoints_targ_augmented`` and, when
-            the batch has them, ``heatmaps_targ``.
+            Model outputs plus ``keypoints_targ`` / ``keypoints_targ_augmented`` and the
+            codec's targets the batch holds (``heatmaps`` → ``heatmaps_targ``).
         """
         matrix, flip = data_samples['input_from_frame'], data_samples.get('flip_indices')
         outputs = self.predict_outputs(inputs, matrix, flip)
         keypoints = data_samples['keypoints'].float()
         outputs['keypoints_targ_augmented'] = keypoints
         outputs['keypoints_targ'] = input_to_frame(keypoints, matrix, flip)
-        if 'heatmaps' in data_samples:
-            outputs['heatmaps_targ'] = data_samples['heatmaps']
+        for key in self.codec.target_keys:
+            if key in data_samples:
+                outputs[f'{key}_targ'] = data_samples[key]
         return outputs
 
     def forward(self, inputs: Tensor, data_samples: Optional[dict] = None,

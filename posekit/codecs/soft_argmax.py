@@ -1,19 +1,10 @@
-"""Heatmap → keypoint decoding: differentiable sub-pixel soft-argmax and confidences."""
+"""Heatmap → keypoint decoding primitives: differentiable sub-pixel soft-argmax and
+window confidences (used by :class:`~posekit.codecs.HeatmapCodec`)."""
 import math
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-
-
-def heatmap_to_input(coords: Tensor, stride: int) -> Tensor:
-    """Map heatmap-pixel coordinates to input-pixel coordinates (pixel centres on integers)."""
-    return (coords + 0.5) * stride - 0.5
-
-
-def input_to_heatmap(coords: Tensor, stride: int) -> Tensor:
-    """Map input-pixel coordinates to heatmap-pixel coordinates."""
-    return (coords + 0.5) / stride - 0.5
 
 
 #: Upsampled heatmap values decoded at a time when no gradient is needed (4 MB of float32):
