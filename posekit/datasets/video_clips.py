@@ -68,7 +68,8 @@ class VideoClipDataset(Dataset):
     inverse.
 
     Only metadata is read at construction and no reader stays open; each process (e.g. each
-    DataLoader worker) opens its own readers on first use (DESIGN.md §7).
+    DataLoader worker) opens its own readers on first use (``docs/contracts.md``, "Video
+    decoding").
 
     Each item is ``dict(inputs, data_samples)``:
 

@@ -15,7 +15,7 @@ from posekit.datasets.transforms import (BrightnessContrast, GenerateHeatmapTarg
                                          HorizontalFlip, LoadFrame, MotionBlur, PackPoseInputs,
                                          RandomAffine, RandomCropPad, Resize)
 
-MIRROR_MOUSE = Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'mirror-mouse-example'
+MIRROR_MOUSE = Path(__file__).resolve().parents[2] / 'data' / 'mirror-mouse-example'
 
 
 # ---------------------------------------------------------------- neighbour lookup
@@ -98,7 +98,6 @@ def test_lookup_happens_once_at_build(project, monkeypatch):
     assert [dataset.get_data_info(i)['context_paths'] for i in range(len(dataset))] == before
 
 
-@pytest.mark.skipif(not MIRROR_MOUSE.is_dir(), reason='mirror-mouse example absent')
 def test_mirror_mouse_example_has_every_neighbour(monkeypatch):
     logs = []
     monkeypatch.setattr(labeled_frames, 'print_log', lambda *a, **k: logs.append(a))
