@@ -65,7 +65,7 @@ unlabeled_dataloader = dict(
         type='VideoClipDataset',
         data_root=data_root,
         videos='videos/test_vid.mp4',
-        input_size=input_size,
+        pipeline=[dict(type='Resize', input_size=input_size), dict(type='PackClipInputs')],
         clip_length=16,
         seed=0,
     ),

@@ -46,8 +46,12 @@ class GenerateHeatmapTarget(BaseTransform):
             dict: ``results`` with ``heatmaps``.
 
         Raises:
-            ValueError: The image height or width is not divisible by ``2**downsample``.
+            ValueError: The image height or width is not divisible by ``2**downsample``, or
+                ``results`` has no keypoints (an unlabeled clip has no targets).
         """
+        if 'keypoints' not in results:
+            raise ValueError('GenerateHeatmapTarget needs keypoints; a sample without them '
+                             '(an unlabeled clip) has no heatmap targets')
         height, width = frame_size(results['img'])
         stride = 2 ** self.downsample
         if height % stride or width % stride:
