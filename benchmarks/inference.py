@@ -21,7 +21,7 @@ Examples::
     python benchmarks/inference.py --config configs/heatmap.py \\
         --video data/toy/videos_test/session3.mp4
     python benchmarks/inference.py --config configs/mirror_mouse/heatmap.py \\
-        --video ../shared/data/mirror-mouse-example/videos/test_vid.mp4 --batch-size 8 16 32
+        --video data/mirror-mouse-example/videos/test_vid.mp4 --batch-size 8 16 32
 
 Without ``--checkpoint`` the model is built untrained from the config (the speed is the same).
 """

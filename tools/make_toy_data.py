@@ -1,4 +1,4 @@
-"""Write posekit's deterministic toy DeepLabCut project (see ``posekit/datasets/toy.py``).
+"""Write posekit's deterministic toy DeepLabCut project (see ``posekit/datasets/toy/``).
 
 Example::
 

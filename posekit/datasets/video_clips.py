@@ -1,5 +1,6 @@
 """Unlabeled clips of consecutive video frames, for the semi-supervised losses."""
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Optional, Union
 
 import numpy as np
@@ -7,14 +8,10 @@ import torch
 from mmengine.registry import FUNCTIONS
 from torch.utils.data import Dataset
 
-from posekit.registry import DATASETS
-from .transforms.geometric import RandomAffine, resize_image, warp_image
-from .transforms.photometric import BrightnessContrast, brightness_contrast_table
+from posekit.registry import DATASETS, TRANSFORMS
+from .transforms.packing import PackClipInputs
 from .video_io import (VideoInfo, VideoReadError, VideoReaderCache, list_videos, read_frames,
                        video_info)
-
-#: Keys accepted in ``VideoClipDataset(augment=...)``.
-AUGMENT_KEYS = ('rotation', 'scale', 'brightness', 'contrast')
 
 
 @FUNCTIONS.register_module()
@@ -51,24 +48,46 @@ def clip_collate(batch: Sequence[dict]) -> dict:
             frame_indices=torch.stack([s['frame_indices'] for s in samples])))
 
 
+@contextmanager
+def seeded_numpy_random(seed: int) -> Iterator[None]:
+    """Seed numpy's global random state for the block, then restore the state it had.
+
+    The transforms draw from ``np.random``; seeding it here makes a pipeline call
+    reproducible without disturbing any other user of the global state.
+
+    Args:
+        seed: Seed in ``[0, 2**32)``.
+    """
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 @DATASETS.register_module()
 class VideoClipDataset(Dataset):
     """Random clips of ``clip_length`` consecutive frames from a set of videos.
 
     Item ``i`` of epoch ``e`` is drawn from ``np.random.default_rng((seed, i, e))``: a start
     position uniform over every valid clip start of every video (so a video is picked with
-    weight ``num_frames - clip_length + 1``), then, if ``augment`` is given, one affine and
-    one brightness/contrast change shared by all frames of the clip. The same
-    ``(seed, i, epoch)`` always gives the same clip, whatever the worker or sampler.
+    weight ``num_frames - clip_length + 1``), then a seed for numpy's global random state,
+    which is set to it only while the pipeline runs (and restored after). The same
+    ``(seed, i, epoch)`` always gives the same clip, augmentation included, whatever the
+    worker or sampler.
 
-    Frames are resized to ``input_size`` (``cv2.INTER_AREA`` when shrinking), then warped by
-    the clip's affine (rotation about the image centre and scaling, as
-    ``transforms.RandomAffine``; zero outside). ``input_from_frame`` maps original frame
-    pixels to input pixels, so predictions on the clip map back to frame pixels with its
-    inverse.
+    The clip goes through ``pipeline``, the registered transforms of the labeled datasets
+    (``Resize``, ``RandomAffine``, ``BrightnessContrast``, ...), as one frame stack: every
+    random transform draws once per clip and changes all its frames alike. The pipeline
+    starts from ``dict(img (T, H0, W0, 3) uint8 RGB, ori_shape, img_shape, input_from_frame
+    (3, 3) identity, video, frame_indices)``, without keypoints, and must end with
+    ``PackClipInputs``. ``input_from_frame`` maps original frame pixels to input pixels, so
+    predictions on the clip map back to frame pixels with its inverse.
 
     Only metadata is read at construction and no reader stays open; each process (e.g. each
-    DataLoader worker) opens its own readers on first use (DESIGN.md §7).
+    DataLoader worker) opens its own readers on first use (``docs/contracts.md``, "Video
+    decoding").
 
     Each item is ``dict(inputs, data_samples)``:
 
@@ -77,37 +96,39 @@ class VideoClipDataset(Dataset):
       frame), ``video`` (str, the file) and ``frame_indices`` int64 ``(T,)``.
 
     Use it with ``collate_fn=clip_collate``: ``batch_size=1`` gives one clip per step,
-    ``batch_size=B`` B clips (``(B, T, 3, H, W)``), each a separate sequence for the losses.
+    ``batch_size=B`` B clips (``(B, T, 3, H, W)``), each a separate sequence for the losses;
+    the pipeline must then give every clip the same size (e.g. with ``Resize``).
 
     Args:
         videos: Video folder(s), glob(s) or file(s), as ``video_io.list_videos`` accepts.
-        input_size: Model input ``(W, H)``.
+        pipeline: Transform configs (or transforms) ending with ``PackClipInputs``, e.g.
+            ``[dict(type='Resize', input_size=(128, 128)), dict(type='RandomAffine',
+            rotation=10., scale=(0.9, 1.1)), dict(type='PackClipInputs')]``.
         data_root: Folder relative entries of ``videos`` are resolved against.
         clip_length: Frames per clip ``T``.
         clips_per_epoch: Dataset length; defaults to total frames // ``clip_length``.
         seed: Seed of the clip draws.
-        augment: ``dict(rotation, scale, brightness, contrast)`` with the meaning (and range
-            syntax) of ``RandomAffine`` and ``BrightnessContrast``, or None; an omitted key
-            leaves that property unchanged. E.g. ``dict(rotation=25., scale=(0.8, 1.2),
-            brightness=0.2, contrast=0.2)``.
-        test_mode: Fixed clips: ignore ``augment`` and the epoch.
+        test_mode: Fixed clips: ignore the epoch.
 
     Raises:
         FileNotFoundError: A video is missing (or a folder / glob holds none).
         VideoReadError: A video cannot be opened or decoded.
-        ValueError: A video is shorter than ``clip_length``, or an argument is invalid.
+        ValueError: A video is shorter than ``clip_length``, the pipeline does not end with
+            ``PackClipInputs``, or an argument is invalid.
+        KeyError: A transform type is not registered.
     """
 
-    def __init__(self, videos: Union[str, Sequence[str]], input_size: tuple[int, int],
+    def __init__(self, videos: Union[str, Sequence[str]],
+                 pipeline: Sequence[Union[dict, Callable[[dict], dict]]],
                  data_root: str = '', clip_length: int = 16,
                  clips_per_epoch: Optional[int] = None, seed: int = 0,
-                 augment: Optional[dict] = None, test_mode: bool = False) -> None:
+                 test_mode: bool = False) -> None:
         if clip_length < 1:
             raise ValueError(f'clip_length must be at least 1, got {clip_length}')
-        width, height = input_size
-        if width <= 0 or height <= 0:
-            raise ValueError(f'input_size must be positive (W, H), got {input_size}')
-        self.input_size = (int(width), int(height))
+        self.pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
+        if not self.pipeline or not isinstance(self.pipeline[-1], PackClipInputs):
+            raise ValueError(f'VideoClipDataset: the pipeline must end with '
+                             f"dict(type='PackClipInputs'), got {self.pipeline}")
         self.clip_length = int(clip_length)
         self.seed = int(seed)
         self.test_mode = test_mode
@@ -120,7 +141,6 @@ class VideoClipDataset(Dataset):
         self.clips_per_epoch = total if clips_per_epoch is None else int(clips_per_epoch)
         if self.clips_per_epoch < 1:
             raise ValueError(f'clips_per_epoch must be at least 1, got {self.clips_per_epoch}')
-        self.affine, self.photometric = self._build_augment(augment)
         # Shared memory, so set_epoch reaches DataLoader workers that are already running.
         self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
         self._readers = VideoReaderCache()
@@ -132,21 +152,6 @@ class VideoClipDataset(Dataset):
             raise ValueError(f'video {path!r} has {info.num_frames} frames, fewer than '
                              f'clip_length={self.clip_length}')
         return info
-
-    def _build_augment(self, augment: Optional[dict]
-                       ) -> tuple[Optional[RandomAffine], Optional[BrightnessContrast]]:
-        """Validated augmentation ranges, held by the transforms that define them."""
-        if augment is None or self.test_mode:
-            return None, None
-        unknown = sorted(set(augment) - set(AUGMENT_KEYS))
-        if unknown:
-            raise ValueError(f'VideoClipDataset: unknown augment key(s) {unknown}; '
-                             f'expected some of {AUGMENT_KEYS}')
-        affine = RandomAffine(rotation=augment.get('rotation', 0.),
-                              scale=augment.get('scale', 1.))
-        photometric = BrightnessContrast(brightness=augment.get('brightness', 0.),
-                                         contrast=augment.get('contrast', 0.))
-        return affine, photometric
 
     @property
     def epoch(self) -> int:
@@ -172,45 +177,15 @@ class VideoClipDataset(Dataset):
             frames = read_frames(self._readers.get(path), frame_indices)
         except VideoReadError as error:
             raise VideoReadError(f'{path}: {error}') from error
-        frames, input_from_frame = self._resize(frames)
-        if self.affine is not None:
-            frames, input_from_frame = self._augment(frames, input_from_frame, rng)
-        return dict(
-            inputs=torch.from_numpy(np.ascontiguousarray(frames.transpose(0, 3, 1, 2))),
-            data_samples=dict(
-                input_from_frame=torch.from_numpy(np.tile(
-                    input_from_frame.astype(np.float32), (self.clip_length, 1, 1))),
-                video=path,
-                frame_indices=torch.from_numpy(frame_indices)))
+        results = dict(img=frames, ori_shape=frames.shape[1:3], img_shape=frames.shape[1:3],
+                       input_from_frame=np.eye(3), video=path, frame_indices=frame_indices)
+        with seeded_numpy_random(int(rng.integers(2 ** 32))):
+            for transform in self.pipeline:
+                results = transform(results)
+        return results
 
     def _draw_start(self, rng: np.random.Generator) -> tuple[int, int]:
         """A ``(video, start frame)`` pair, uniform over all clip starts of all videos."""
         position = int(rng.integers(self.start_offsets[-1]))
         video = int(np.searchsorted(self.start_offsets, position, side='right')) - 1
         return video, position - int(self.start_offsets[video])
-
-    def _resize(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(T, H0, W0, 3)`` frames at ``input_size`` and the ``(3, 3)`` resize affine."""
-        resized = [resize_image(frame, self.input_size) for frame in frames]
-        return np.stack([img for img, _ in resized]), resized[0][1]
-
-    def _augment(self, frames: np.ndarray, input_from_frame: np.ndarray,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Apply one random affine and one brightness/contrast change to every frame.
-
-        Args:
-            frames: ``(T, H, W, 3)`` uint8 frames at ``input_size``.
-            input_from_frame: ``(3, 3)`` affine from frame to ``frames`` pixels.
-            rng: The clip's generator.
-
-        Returns:
-            The augmented frames and the composed ``(3, 3)`` ``input_from_frame``.
-        """
-        angle = rng.uniform(*self.affine.rotation)
-        scale = rng.uniform(*self.affine.scale)
-        matrix = RandomAffine.matrix(angle, scale, (0., 0.), self.input_size)
-        contrast, brightness = self.photometric.contrast, self.photometric.brightness
-        table = brightness_contrast_table(rng.uniform(1. - contrast, 1. + contrast),
-                                          rng.uniform(-brightness, brightness) * 255.)
-        frames = table[np.stack([warp_image(frame, matrix) for frame in frames])]
-        return frames, matrix @ input_from_frame

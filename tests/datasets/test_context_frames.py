@@ -12,10 +12,10 @@ from posekit.datasets import LabeledFramesDataset, labeled_frames
 from posekit.datasets.io import write_dlc_csv
 from posekit.datasets.labeled_frames import context_image_paths
 from posekit.datasets.transforms import (BrightnessContrast, GenerateTarget,
-                                         HorizontalFlip, LoadFrame, MotionBlur, PackPoseInputs,
-                                         RandomAffine, RandomCropPad, Resize)
+                                         HorizontalFlip, LoadFrame, MotionBlur, PackClipInputs,
+                                         PackPoseInputs, RandomAffine, RandomCropPad, Resize)
 
-MIRROR_MOUSE = Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'mirror-mouse-example'
+MIRROR_MOUSE = Path(__file__).resolve().parents[2] / 'data' / 'mirror-mouse-example'
 
 
 # ---------------------------------------------------------------- neighbour lookup
@@ -98,7 +98,6 @@ def test_lookup_happens_once_at_build(project, monkeypatch):
     assert [dataset.get_data_info(i)['context_paths'] for i in range(len(dataset))] == before
 
 
-@pytest.mark.skipif(not MIRROR_MOUSE.is_dir(), reason='mirror-mouse example absent')
 def test_mirror_mouse_example_has_every_neighbour(monkeypatch):
     logs = []
     monkeypatch.setattr(labeled_frames, 'print_log', lambda *a, **k: logs.append(a))
@@ -200,6 +199,52 @@ def test_frames_differ_only_where_their_painted_content_differs(seed):
         np.testing.assert_array_equal(out[i][far], out[2][far])
         if i != 2:
             assert not np.array_equal(out[i], out[2])
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_a_stack_without_keypoints_gets_the_same_image_and_geometry(seed):
+    """Unlabeled clips carry no keypoints; the transforms then move only image and geometry."""
+    transforms = [*GEOMETRIC[:3], HorizontalFlip(prob=1.), *PHOTOMETRIC]
+    frames = painted_frames()
+    labeled = run(transforms, results_of(frames), seed)
+    clip = results_of(frames)
+    del clip['keypoints']
+    clip = run(transforms, clip, seed)
+    assert 'keypoints' not in clip and 'flip_indices' not in clip
+    np.testing.assert_array_equal(clip['img'], labeled['img'])
+    np.testing.assert_array_equal(clip['input_from_frame'], labeled['input_from_frame'])
+    assert clip['img_shape'] == (64, 64)
+
+
+def test_steps_that_need_keypoints_refuse_a_sample_without_them():
+    clip = results_of(painted_frames())
+    del clip['keypoints']
+    with pytest.raises(ValueError, match=r'flip_pairs=\[\(0, 1\)\]\) needs keypoints'):
+        HorizontalFlip(prob=1., flip_pairs=[(0, 1)])(dict(clip))
+    with pytest.raises(ValueError, match='GenerateTarget needs keypoints'):
+        GenerateTarget(codec=dict(type='HeatmapCodec', input_size=(64, 64)))(dict(clip))
+    with pytest.raises(ValueError, match='pack .* with PackClipInputs'):
+        PackPoseInputs()(dict(clip))
+
+
+def test_pack_clip_inputs():
+    frames = painted_frames(n=3)
+    matrix = np.array([[0.5, 0., 1.], [0., 2., -3.], [0., 0., 1.]])
+    packed = PackClipInputs()(dict(img=frames, input_from_frame=matrix, video='v.mp4',
+                                   frame_indices=np.arange(7, 10)))
+    assert packed['inputs'].shape == (3, 3, 64, 80) and packed['inputs'].dtype == torch.uint8
+    assert packed['inputs'].is_contiguous()
+    np.testing.assert_array_equal(packed['inputs'].numpy().transpose(0, 2, 3, 1), frames)
+    samples = packed['data_samples']
+    assert samples['input_from_frame'].dtype == torch.float32
+    np.testing.assert_array_equal(samples['input_from_frame'].numpy(),
+                                  np.repeat(matrix[None], 3, axis=0).astype(np.float32))
+    assert samples['video'] == 'v.mp4'
+    assert samples['frame_indices'].dtype == torch.int64
+    assert samples['frame_indices'].tolist() == [7, 8, 9]
+    with pytest.raises(ValueError, match=r'frame stack.*shape \(64, 80, 3\)'):
+        PackClipInputs()(dict(img=frames[0], input_from_frame=matrix, video='v.mp4',
+                              frame_indices=np.arange(1)))
 
 
 def test_load_pack_and_collate_a_stack(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests of the deterministic toy data generator (posekit/datasets/toy.py)."""
+"""Tests of the deterministic toy data generator (posekit/datasets/toy/)."""
 import json
 import os
 import os.path as osp
@@ -255,7 +255,7 @@ def test_ensure_reuses_then_replaces(tmp_path, monkeypatch):
             json.dump({'seed': seed, 'version': toy.TOY_VERSION}, f)
         return path
 
-    monkeypatch.setattr(toy, 'generate_toy_data', fake_generate)
+    monkeypatch.setattr(toy.project, 'generate_toy_data', fake_generate)
     assert toy.ensure_toy_data(root, seed=3) == root
     toy.ensure_toy_data(root, seed=3)
     assert calls == [3]  # up to date: not regenerated
@@ -278,7 +278,7 @@ def test_interrupted_generation_leaves_old_project(tmp_path, monkeypatch):
             f.write('x')
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(toy, 'generate_toy_data', interrupted)
+    monkeypatch.setattr(toy.project, 'generate_toy_data', interrupted)
     with pytest.raises(KeyboardInterrupt):
         toy.ensure_toy_data(root, seed=0)
     assert os.listdir(tmp_path) == ['toy']

@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 import posekit.datasets
 from posekit.datasets import (VideoClipDataset, VideoInfo, VideoReadError, VideoReaderCache,
                               clip_collate, list_videos, read_frames, video_info)
+from posekit.datasets.transforms.geometric import warp_image
 from posekit.registry import DATASETS
 
 BITS = 6
@@ -136,9 +137,18 @@ def test_reader_cache_is_per_process_and_not_pickled(videos):
 
 # ---------------------------------------------------------------- VideoClipDataset
 
+def pipeline(*steps, input_size=INPUT_SIZE):
+    """``Resize(input_size)``, the given transform configs, then ``PackClipInputs``."""
+    return [dict(type='Resize', input_size=input_size), *steps, dict(type='PackClipInputs')]
+
+
+AFFINE = dict(type='RandomAffine', rotation=25., scale=(0.8, 1.2), prob=1.)
+PHOTOMETRIC = dict(type='BrightnessContrast', brightness=0.2, contrast=0.2, prob=1.)
+
+
 def test_clip_holds_consecutive_frames(videos):
     dataset = DATASETS.build(dict(type='VideoClipDataset', videos=videos['small'],
-                                  input_size=INPUT_SIZE, clip_length=8))
+                                  pipeline=pipeline(), clip_length=8))
     assert len(dataset) == 40 // 8
     for i in range(len(dataset)):
         item = dataset[i]
@@ -153,8 +163,24 @@ def test_clip_holds_consecutive_frames(videos):
         assert decode_clip(item, 64, 48) == indices
 
 
+def test_pipeline_without_random_steps_is_plain_resizing(videos):
+    """Resize alone gives exactly cv2.resize (INTER_AREA) of the decoded frames."""
+    dataset = VideoClipDataset(videos['large'], pipeline=pipeline(), clip_length=5)
+    sx, sy = 48 / 96, 40 / 72
+    expected_matrix = np.array([[sx, 0., 0.5 * sx - 0.5], [0., sy, 0.5 * sy - 0.5], [0., 0., 1.]],
+                               np.float32)
+    for i in range(len(dataset)):
+        item = dataset[i]
+        indices = item['data_samples']['frame_indices'].numpy()
+        expected = np.stack([cv2.resize(frame, INPUT_SIZE, interpolation=cv2.INTER_AREA)
+                             for frame in read_frames(videos['large'], indices)])
+        np.testing.assert_array_equal(item['inputs'].numpy().transpose(0, 2, 3, 1), expected)
+        np.testing.assert_array_equal(item['data_samples']['input_from_frame'].numpy(),
+                                      np.repeat(expected_matrix[None], 5, axis=0))
+
+
 def test_clips_are_reproducible_and_change_with_epoch(videos):
-    kwargs = dict(videos=videos['small'], input_size=INPUT_SIZE, clip_length=4, seed=3)
+    kwargs = dict(videos=videos['small'], pipeline=pipeline(), clip_length=4, seed=3)
     first, second = VideoClipDataset(**kwargs), VideoClipDataset(**kwargs)
     assert torch.equal(first[2]['inputs'], second[2]['inputs'])
     epoch0 = starts(first)
@@ -167,8 +193,44 @@ def test_clips_are_reproducible_and_change_with_epoch(videos):
     assert starts(VideoClipDataset(**{**kwargs, 'seed': 4})) != epoch0
 
 
+def test_augmented_clip_is_reproducible_from_seed_index_and_epoch(videos):
+    kwargs = dict(videos=videos['small'], pipeline=pipeline(AFFINE, PHOTOMETRIC),
+                  clip_length=4, seed=3)
+    first, second = VideoClipDataset(**kwargs), VideoClipDataset(**kwargs)
+    first.set_epoch(2)
+    second.set_epoch(2)
+    np.random.seed(11)
+    want = [first[i] for i in range(len(first))]
+    np.random.seed(12)  # another global state, another order: the same clips
+    for i in reversed(range(len(second))):
+        got = second[i]
+        assert torch.equal(got['inputs'], want[i]['inputs'])
+        assert torch.equal(got['data_samples']['input_from_frame'],
+                           want[i]['data_samples']['input_from_frame'])
+    assert len({w['data_samples']['input_from_frame'][0].numpy().tobytes() for w in want}) == \
+        len(want)  # a new draw per clip
+    first.set_epoch(3)
+    assert not torch.equal(first[0]['data_samples']['input_from_frame'],
+                           want[0]['data_samples']['input_from_frame'])
+    other_seed = VideoClipDataset(**{**kwargs, 'seed': 4})
+    other_seed.set_epoch(2)
+    assert not torch.equal(other_seed[0]['data_samples']['input_from_frame'],
+                           want[0]['data_samples']['input_from_frame'])
+
+
+def test_reading_a_clip_leaves_numpys_global_random_state_alone(videos):
+    dataset = VideoClipDataset(videos['small'], pipeline=pipeline(AFFINE, PHOTOMETRIC),
+                               clip_length=4)
+    np.random.seed(5)
+    expected = np.random.rand(3)
+    np.random.seed(5)
+    dataset[0]
+    dataset[1]
+    np.testing.assert_array_equal(np.random.rand(3), expected)
+
+
 def test_videos_of_different_sizes(videos):
-    dataset = VideoClipDataset([videos['small'], videos['large']], input_size=INPUT_SIZE,
+    dataset = VideoClipDataset([videos['small'], videos['large']], pipeline=pipeline(),
                                clip_length=8, clips_per_epoch=12)
     seen = set()
     for i in range(len(dataset)):
@@ -184,9 +246,8 @@ def test_videos_of_different_sizes(videos):
 
 
 def test_augmentation_moves_content_with_input_from_frame(videos):
-    dataset = VideoClipDataset(videos['dot'], input_size=INPUT_SIZE, clip_length=4,
-                               augment=dict(rotation=25., scale=(0.8, 1.2), brightness=0.2,
-                                            contrast=0.2))
+    dataset = VideoClipDataset(videos['dot'], pipeline=pipeline(AFFINE, PHOTOMETRIC),
+                               clip_length=4)
     matrices = set()
     for i in range(len(dataset)):
         item = dataset[i]
@@ -207,32 +268,103 @@ def test_augmentation_moves_content_with_input_from_frame(videos):
     assert len(matrices) == len(dataset)  # a new draw per clip
 
 
-def test_augmentation_does_not_change_which_frames_are_drawn(videos):
-    kwargs = dict(videos=videos['small'], input_size=INPUT_SIZE, clip_length=4)
+def test_every_frame_of_a_clip_gets_the_same_affine(videos):
+    """Each frame equals its resized frame warped by the clip's one affine, bit for bit."""
+    kwargs = dict(videos=videos['small'], clip_length=6, seed=1)
+    plain = VideoClipDataset(pipeline=pipeline(), **kwargs)
+    warped = VideoClipDataset(pipeline=pipeline(AFFINE), **kwargs)
+    resize = plain[0]['data_samples']['input_from_frame'][0].numpy().astype(np.float64)
+    for i in range(len(plain)):
+        before, after = plain[i], warped[i]
+        assert torch.equal(before['data_samples']['frame_indices'],
+                           after['data_samples']['frame_indices'])
+        matrices = after['data_samples']['input_from_frame'].numpy()
+        assert (matrices == matrices[0]).all()
+        # the affine of the warp alone, recovered from input_from_frame = warp @ resize
+        warp = matrices[0].astype(np.float64) @ np.linalg.inv(resize)
+        assert not np.allclose(warp, np.eye(3), atol=1e-3)
+        angle, scale = np.degrees(np.arctan2(warp[0, 1], warp[0, 0])), np.hypot(*warp[0, :2])
+        assert -25 <= angle <= 25 and 0.8 <= scale <= 1.2
+        expected = [warp_image(frame, warp)
+                    for frame in before['inputs'].numpy().transpose(0, 2, 3, 1)]
+        for frame, want in zip(after['inputs'].numpy().transpose(0, 2, 3, 1), expected):
+            assert np.abs(frame.astype(int) - want).max() <= 1  # float32 matrix round trip
+
+
+def test_photometric_change_is_identical_across_frames(videos):
+    """One brightness/contrast table maps every frame of a clip, a new one for each clip."""
+    kwargs = dict(videos=videos['large'], clip_length=8, seed=2)
+    plain = VideoClipDataset(pipeline=pipeline(), **kwargs)
+    changed = VideoClipDataset(pipeline=pipeline(PHOTOMETRIC), **kwargs)
+    tables = set()
+    for i in range(len(plain)):
+        before = plain[i]['inputs'].numpy()
+        after = changed[i]['inputs'].numpy()
+        assert torch.equal(changed[i]['data_samples']['input_from_frame'],
+                           plain[i]['data_samples']['input_from_frame'])
+        table = {}
+        for value in np.unique(before):
+            outputs = np.unique(after[before == value])
+            assert len(outputs) == 1, (i, value, outputs)  # one table for all 8 frames
+            table[int(value)] = int(outputs[0])
+        values = np.array(sorted(table))
+        outputs = np.array([table[v] for v in values])
+        inside = (outputs > 0) & (outputs < 255)
+        alpha, beta = np.polyfit(values[inside], outputs[inside], 1)
+        assert 0.8 - 0.01 <= alpha <= 1.2 + 0.01 and -51.5 <= beta <= 51.5
+        assert np.abs(np.clip(values * alpha + beta, 0, 255) - outputs).max() <= 1
+        assert not (values == outputs).all()
+        tables.add(tuple(outputs))
+    assert len(tables) == len(plain)
+
+
+def test_test_mode_gives_the_same_clips_in_every_epoch(videos):
+    kwargs = dict(videos=videos['small'], pipeline=pipeline(AFFINE), clip_length=4)
     plain = VideoClipDataset(**kwargs)
-    augmented = VideoClipDataset(**kwargs, augment=dict(rotation=10.))
+    fixed = VideoClipDataset(**kwargs, test_mode=True)
+    assert starts(plain) == starts(fixed)
+    first = fixed[0]
+    fixed.set_epoch(5)
+    assert torch.equal(fixed[0]['inputs'], first['inputs'])
+    assert torch.equal(fixed[0]['data_samples']['input_from_frame'],
+                       first['data_samples']['input_from_frame'])
+
+
+def test_augmentation_does_not_change_which_frames_are_drawn(videos):
+    kwargs = dict(videos=videos['small'], clip_length=4)
+    plain = VideoClipDataset(pipeline=pipeline(), **kwargs)
+    augmented = VideoClipDataset(
+        pipeline=pipeline(dict(type='RandomAffine', rotation=10.), PHOTOMETRIC), **kwargs)
     assert starts(plain) == starts(augmented)
-    fixed = VideoClipDataset(**kwargs, augment=dict(rotation=10.), test_mode=True)
-    assert torch.equal(fixed[0]['inputs'], plain[0]['inputs'])
-    with pytest.raises(ValueError, match='rotate'):
-        VideoClipDataset(**kwargs, augment=dict(rotate=10.))
+
+
+def test_pipeline_errors_are_clear(videos):
+    with pytest.raises(ValueError, match="must end with dict\\(type='PackClipInputs'\\)"):
+        VideoClipDataset(videos['small'], pipeline=[dict(type='Resize', input_size=(8, 8))])
+    with pytest.raises(ValueError, match='PackClipInputs'):
+        VideoClipDataset(videos['small'], pipeline=[])
+    with pytest.raises(KeyError, match="did you mean 'RandomAffine'"):
+        VideoClipDataset(videos['small'], pipeline=pipeline(dict(type='RandomAfine')))
+    with pytest.raises(ValueError, match='needs keypoints'):
+        VideoClipDataset(videos['small'], pipeline=pipeline(
+            dict(type='GenerateTarget', codec=dict(type='HeatmapCodec', input_size=(8, 8)))),
+            clip_length=4)[0]
 
 
 def test_missing_unreadable_and_short_videos_are_named(videos, tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.mp4'):
-        VideoClipDataset([videos['small'], str(tmp_path / 'missing.mp4')],
-                         input_size=INPUT_SIZE)
+        VideoClipDataset([videos['small'], str(tmp_path / 'missing.mp4')], pipeline=pipeline())
     bad = tmp_path / 'bad.mp4'
     bad.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, np.uint8).tobytes())
     with pytest.raises(VideoReadError, match='bad.mp4'):
-        VideoClipDataset([videos['small'], str(bad)], input_size=INPUT_SIZE)
+        VideoClipDataset([videos['small'], str(bad)], pipeline=pipeline())
     short = coded_video(tmp_path / 'short.mp4', num_frames=10)
     with pytest.raises(ValueError, match=r'short\.mp4.* 10 frames.*clip_length=16'):
-        VideoClipDataset(short, input_size=INPUT_SIZE, clip_length=16)
+        VideoClipDataset(short, pipeline=pipeline(), clip_length=16)
 
 
 def test_clip_collate_passes_one_clip_through_and_stacks_several(videos):
-    dataset = VideoClipDataset(videos['small'], input_size=INPUT_SIZE, clip_length=4)
+    dataset = VideoClipDataset(videos['small'], pipeline=pipeline(), clip_length=4)
     first, second = dataset[0], dataset[1]
     assert clip_collate([first]) is first
     batch = clip_collate([first, second])
@@ -242,7 +374,7 @@ def test_clip_collate_passes_one_clip_through_and_stacks_several(videos):
     assert torch.equal(batch['data_samples']['frame_indices'][0],
                        first['data_samples']['frame_indices'])
     assert batch['data_samples']['video'] == [videos['small']] * 2
-    longer = VideoClipDataset(videos['small'], input_size=INPUT_SIZE, clip_length=5)[0]
+    longer = VideoClipDataset(videos['small'], pipeline=pipeline(), clip_length=5)[0]
     with pytest.raises(ValueError, match=r'same length, got lengths \[4, 5\]'):
         clip_collate([first, longer])
     with pytest.raises(ValueError, match='empty batch'):
@@ -251,8 +383,9 @@ def test_clip_collate_passes_one_clip_through_and_stacks_several(videos):
 
 def test_dataloader_workers_decode_clips(videos):
     """Built (and even read once) in the main process, then used by 2 forked workers."""
-    dataset = VideoClipDataset([videos['small'], videos['large']], input_size=INPUT_SIZE,
-                               clip_length=8, clips_per_epoch=6)
+    dataset = VideoClipDataset([videos['small'], videos['large']],
+                               pipeline=pipeline(AFFINE, PHOTOMETRIC), clip_length=8,
+                               clips_per_epoch=6)
     expected = [dataset[i] for i in range(len(dataset))]  # opens readers in this process
     loader = DataLoader(dataset, batch_size=1, num_workers=2, collate_fn=clip_collate,
                         timeout=60, persistent_workers=True)
@@ -267,6 +400,8 @@ def test_dataloader_workers_decode_clips(videos):
             assert torch.equal(clip['inputs'], want['inputs'])
             assert torch.equal(clip['data_samples']['frame_indices'],
                                want['data_samples']['frame_indices'])
+            assert torch.equal(clip['data_samples']['input_from_frame'],
+                               want['data_samples']['input_from_frame'])
 
 
 @pytest.mark.parametrize('load', [

@@ -1,6 +1,6 @@
 # Lightning Pose's mirror-mouse example: 406x396 greyscale frames with a top and a bottom
 # (mirror) view, 17 keypoints (7 body parts per view + 3 obstacle markers), 90 labeled frames.
-data_root = '../shared/data/mirror-mouse-example'
+data_root = 'data/mirror-mouse-example'
 input_size = (256, 256)  # (W, H), as LP's config for this dataset
 
 # the body parts seen in both views (the obstacle markers obs_top, obsHigh_bot and
@@ -59,7 +59,7 @@ unlabeled_dataloader = dict(
         type='VideoClipDataset',
         data_root=data_root,
         videos='videos/test_vid.mp4',
-        input_size=input_size,
+        pipeline=[dict(type='Resize', input_size=input_size), dict(type='PackClipInputs')],
         clip_length=16,
         seed=0,
     ),

@@ -63,10 +63,19 @@ unlabeled_dataloader = dict(
         type='VideoClipDataset',
         data_root=data_root,
         videos='videos',
-        input_size=input_size,
+        # one draw per clip, the same change on all its frames, every clip (prob=1): angle in
+        # [-10, 10] degrees, scale in [0.9, 1.1], no shift; contrast alpha in [0.8, 1.2] and
+        # brightness beta in [-0.2, 0.2] * 255 = [-51, 51] grey levels -- the same ranges as
+        # the augment=dict(rotation=10., scale=(0.9, 1.1), brightness=0.2, contrast=0.2)
+        # argument this pipeline replaces
+        pipeline=[
+            dict(type='Resize', input_size=input_size),
+            dict(type='RandomAffine', rotation=10., scale=(0.9, 1.1), prob=1.),
+            dict(type='BrightnessContrast', brightness=0.2, contrast=0.2, prob=1.),
+            dict(type='PackClipInputs'),
+        ],
         clip_length=16,
         seed=0,
-        augment=dict(rotation=10., scale=(0.9, 1.1), brightness=0.2, contrast=0.2),
     ),
 )
 # videos with a ground truth for every frame: tools/test.py (and PredictVideosHook) predict

@@ -4,15 +4,18 @@ Every transform reads and writes the ``results`` dict described in ``loading.Loa
 RGB ``img``, ``keypoints`` ``(K, 2)`` in current-image pixels (NaN where unlabeled) and
 ``input_from_frame``, the 3x3 affine from original-frame pixels to current-image pixels.
 For context models ``img`` is a stack ``(F, H, W, 3)`` of consecutive frames (labels are the
-centre frame's), and every transform applies its one random draw to each frame alike.
+centre frame's), and every transform applies its one random draw to each frame alike. The
+unlabeled clips of ``VideoClipDataset`` are such stacks without ``keypoints``: geometric and
+photometric transforms then change only the image and ``input_from_frame``, and
+``PackClipInputs`` packs them.
 """
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
 from .loading import LoadFrame
-from .packing import PackPoseInputs
+from .packing import PackClipInputs, PackPoseInputs
 from .photometric import BrightnessContrast, MotionBlur
 from .target import GenerateTarget
 
 __all__ = [
     'BrightnessContrast', 'GenerateTarget', 'HorizontalFlip', 'LoadFrame', 'MotionBlur',
-    'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
+    'PackClipInputs', 'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
 ]

@@ -4,7 +4,9 @@ Conventions (shared with ``cv2.warpAffine`` and ``cv2.resize``): pixel centres s
 coordinates, so pixel column ``i`` covers ``x`` in ``[i - 0.5, i + 0.5]`` and an image of
 width ``W`` spans ``[-0.5, W - 0.5]``. Each transform left-multiplies its 3x3 matrix into
 ``results['input_from_frame']``; keypoints that land outside the new image become NaN. A
-frame stack ``(F, H, W, 3)`` (context models) gets the same random draw on every frame.
+frame stack ``(F, H, W, 3)`` (context models, unlabeled clips) gets the same random draw on
+every frame. A sample without ``keypoints`` (an unlabeled clip) moves only its image and
+``input_from_frame``.
 """
 from collections.abc import Sequence
 
@@ -49,7 +51,8 @@ def _update_geometry(results: dict, matrix: np.ndarray, img: np.ndarray) -> dict
     """Store the new image, move keypoints by ``matrix`` and compose ``input_from_frame``.
 
     Args:
-        results (dict): The sample; ``keypoints`` and ``input_from_frame`` are updated.
+        results (dict): The sample; ``keypoints`` (if present: unlabeled clips have none) and
+            ``input_from_frame`` are updated.
         matrix (np.ndarray): ``(3, 3)`` affine from the previous image to ``img``.
         img (np.ndarray): The transformed ``(H, W, 3)`` image or ``(F, H, W, 3)`` stack.
 
@@ -57,12 +60,13 @@ def _update_geometry(results: dict, matrix: np.ndarray, img: np.ndarray) -> dict
         dict: ``results``, with keypoints outside ``img`` set to NaN.
     """
     height, width = frame_size(img)
-    keypoints = results['keypoints'].astype(np.float64) @ matrix[:2, :2].T + matrix[:2, 2]
-    outside = ((keypoints < -0.5) | (keypoints > [width - 0.5, height - 0.5])).any(axis=1)
-    keypoints[outside] = np.nan
+    if 'keypoints' in results:
+        keypoints = results['keypoints'].astype(np.float64) @ matrix[:2, :2].T + matrix[:2, 2]
+        outside = ((keypoints < -0.5) | (keypoints > [width - 0.5, height - 0.5])).any(axis=1)
+        keypoints[outside] = np.nan
+        results['keypoints'] = keypoints.astype(np.float32)
     results['img'] = img
     results['img_shape'] = (height, width)
-    results['keypoints'] = keypoints.astype(np.float32)
     results['input_from_frame'] = matrix @ results['input_from_frame']
     return results
 
@@ -147,7 +151,8 @@ class Resize(BaseTransform):
         """Resize ``img`` and map ``keypoints`` and ``input_from_frame``.
 
         Args:
-            results (dict): Holds ``img``, ``keypoints`` and ``input_from_frame``.
+            results (dict): Holds ``img``, ``input_from_frame`` and ``keypoints`` (absent
+                in unlabeled clips).
 
         Returns:
             dict: ``results`` at the new size.
@@ -217,7 +222,8 @@ class RandomAffine(BaseTransform):
         """With probability ``prob``, warp ``img``, ``keypoints`` and ``input_from_frame``.
 
         Args:
-            results (dict): Holds ``img``, ``keypoints`` and ``input_from_frame``.
+            results (dict): Holds ``img``, ``input_from_frame`` and ``keypoints`` (absent
+                in unlabeled clips).
 
         Returns:
             dict: ``results``, unchanged if the transform was not applied.
@@ -282,7 +288,8 @@ class RandomCropPad(BaseTransform):
         """With probability ``prob``, crop/pad and resize ``img`` and update the geometry.
 
         Args:
-            results (dict): Holds ``img``, ``keypoints`` and ``input_from_frame``.
+            results (dict): Holds ``img``, ``input_from_frame`` and ``keypoints`` (absent
+                in unlabeled clips).
 
         Returns:
             dict: ``results``, unchanged if the transform was not applied.
@@ -361,26 +368,46 @@ class HorizontalFlip(BaseTransform):
     def transform(self, results: dict) -> dict:
         """With probability ``prob``, flip ``img`` and update keypoints and bookkeeping.
 
+        A sample without ``keypoints`` (an unlabeled clip) is flipped without
+        ``flip_indices``, which needs ``flip_pairs=()``: such a sample could not carry the
+        left/right swap that a prediction on the flipped image needs undone.
+
         Args:
             results (dict): Holds ``img``, ``keypoints`` and ``input_from_frame``, and
                 ``keypoint_names`` if ``flip_pairs`` uses names.
 
         Returns:
-            dict: ``results`` with ``flip_indices`` set.
+            dict: ``results`` with ``flip_indices`` set (if it has keypoints).
+
+        Raises:
+            ValueError: ``results`` has no keypoints and ``flip_pairs`` is not empty.
         """
+        if 'keypoints' not in results:
+            if self.flip_pairs:
+                raise ValueError(f'HorizontalFlip(flip_pairs={self.flip_pairs}) needs '
+                                 'keypoints: a sample without them (an unlabeled clip) cannot '
+                                 'carry the left/right swap; use flip_pairs=() or no flip')
+            if np.random.rand() < self.prob:
+                self._mirror(results)
+            return results
         num_keypoints = len(results['keypoints'])
         flip_indices = np.asarray(results.get('flip_indices', np.arange(num_keypoints)))
         perm = self.permutation(num_keypoints, results.get('keypoint_names'))
         if np.random.rand() >= self.prob:
             results['flip_indices'] = flip_indices
             return results
+        self._mirror(results)
+        results['keypoints'] = results['keypoints'][perm]
+        results['flip_indices'] = flip_indices[perm]
+        return results
+
+    @staticmethod
+    def _mirror(results: dict) -> None:
+        """Mirror ``img`` (every frame of a stack) and map keypoints and ``input_from_frame``."""
         width = frame_size(results['img'])[1]
         matrix = np.array([[-1., 0., width - 1.], [0., 1., 0.], [0., 0., 1.]])
         mirrored = map_frames(lambda frame: np.ascontiguousarray(frame[:, ::-1]), results['img'])
         _update_geometry(results, matrix, mirrored)
-        results['keypoints'] = results['keypoints'][perm]
-        results['flip_indices'] = flip_indices[perm]
-        return results
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(prob={self.prob}, flip_pairs={self.flip_pairs})'

@@ -1,4 +1,4 @@
-"""Pack a transformed sample into tensors for the model."""
+"""Pack a transformed sample (labeled frame or unlabeled clip) into tensors for the model."""
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,7 +46,14 @@ class PackPoseInputs(BaseTransform):
 
         Returns:
             dict: ``dict(inputs=Tensor, data_samples=dict)``.
+
+        Raises:
+            ValueError: ``results`` has no keypoints (pack unlabeled clips with
+                ``PackClipInputs``).
         """
+        if 'keypoints' not in results:
+            raise ValueError('PackPoseInputs needs keypoints; pack a sample without them (an '
+                             'unlabeled clip) with PackClipInputs')
         keypoints = results['keypoints']
         flip_indices = results.get('flip_indices', np.arange(len(keypoints)))
         data_samples = dict(
@@ -62,3 +69,39 @@ class PackPoseInputs(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(meta_keys={self.meta_keys})'
+
+
+@TRANSFORMS.register_module()
+class PackClipInputs(BaseTransform):
+    """Pack an unlabeled clip (``VideoClipDataset``) into ``dict(inputs, data_samples)``.
+
+    ``inputs`` is the frame stack as a contiguous ``torch.uint8`` tensor ``(T, 3, H, W)``;
+    ``data_samples`` holds ``input_from_frame`` (float32 ``(T, 3, 3)``, the clip's one affine
+    repeated for every frame), ``video`` (str) and ``frame_indices`` (int64 ``(T,)``).
+    Collate clips with ``clip_collate``.
+    """
+
+    def transform(self, results: dict) -> dict:
+        """Convert the clip to tensors.
+
+        Args:
+            results (dict): Holds ``img`` ``(T, H, W, 3)`` uint8, ``input_from_frame``
+                ``(3, 3)``, ``video`` and ``frame_indices`` ``(T,)``.
+
+        Returns:
+            dict: ``dict(inputs=Tensor, data_samples=dict)``.
+
+        Raises:
+            ValueError: ``img`` is not a frame stack.
+        """
+        img = results['img']
+        if img.ndim != 4:
+            raise ValueError(f'PackClipInputs needs a frame stack (T, H, W, 3), got an image '
+                             f'of shape {img.shape}')
+        matrix = np.asarray(results['input_from_frame'], dtype=np.float32)
+        return dict(
+            inputs=torch.from_numpy(np.ascontiguousarray(np.moveaxis(img, -1, -3))),
+            data_samples=dict(
+                input_from_frame=torch.from_numpy(np.tile(matrix, (len(img), 1, 1))),
+                video=results['video'],
+                frame_indices=torch.as_tensor(results['frame_indices'], dtype=torch.int64)))

@@ -35,8 +35,12 @@ class GenerateTarget(BaseTransform):
             ``target_keys``.
 
         Raises:
-            ValueError: The image is not of the codec's input size.
+            ValueError: ``results`` has no keypoints (an unlabeled clip has no targets), or
+                the image is not of the codec's input size.
         """
+        if 'keypoints' not in results:
+            raise ValueError('GenerateTarget needs keypoints; a sample without them (an '
+                             'unlabeled clip) has no targets')
         height, width = frame_size(results['img'])
         if (width, height) != self.codec.input_size:
             raise ValueError(f'GenerateTarget: the pipeline made a {width}x{height} (WxH) '

@@ -1,0 +1,121 @@
+"""The toy project as a whole: which frames are labeled, generating it, keeping it current."""
+import json
+import os
+import os.path as osp
+import shutil
+import time
+import uuid
+
+import numpy as np
+from mmengine.logging import print_log
+
+from .motion import simulate_session
+from .spec import (CONTEXT, LABELED_SESSION, META_FILE, N_LABELED, SESSIONS, TEST_SESSION,
+                   TEST_STEP, TOY_VERSION, random_stream)
+from .writers import write_ground_truth, write_labels, write_media, write_meta
+
+
+def _sample_labeled_frames(rng: np.random.Generator, n_frames: int) -> np.ndarray:
+    """``N_LABELED`` sorted distinct frames whose ``+-CONTEXT`` neighbours are in the video."""
+    return np.sort(rng.choice(np.arange(CONTEXT, n_frames - CONTEXT), N_LABELED, replace=False))
+
+
+def _with_neighbours(frames: np.ndarray, n_frames: int) -> set[int]:
+    """The frames and their ``+-CONTEXT`` neighbours, clamped to the video."""
+    return {min(max(int(f) + d, 0), n_frames - 1)
+            for f in frames for d in range(-CONTEXT, CONTEXT + 1)}
+
+
+def generate_toy_data(root: str, seed: int = 0) -> str:
+    """Write the toy DLC project into ``root`` (created if needed, files overwritten).
+
+    Layout::
+
+        labeled-data/session1/img%05d.png       80 labeled frames and their +-2 neighbours
+        labeled-data/session1/CollectedData.csv labels of the 80 frames (NaN where occluded)
+        labeled-data/session3/img%05d.png       every 5th frame of session 3 and its +-2
+                                                neighbours (for context models)
+        labeled-data/session3/CollectedData_test.csv
+        videos/session1.mp4 (600 frames), videos/session2.mp4 (1000 frames)
+        videos_test/session3.mp4 (500 frames)
+        ground_truth/session3.csv               true keypoints of every frame, never NaN
+        ground_truth/session3_occluded.csv      0/1 occlusion flag per frame and keypoint
+        toy_meta.json                           seed, version, sizes, names, labeled frames
+
+    Args:
+        root: Project directory.
+        seed: Random seed; the same seed gives byte-identical CSVs and PNGs.
+
+    Returns:
+        ``root``.
+    """
+    start = time.perf_counter()
+    sessions = {spec.name: simulate_session(spec, seed, i) for i, spec in enumerate(SESSIONS)}
+    train, test = sessions[LABELED_SESSION], sessions[TEST_SESSION]
+    labeled = {LABELED_SESSION: _sample_labeled_frames(random_stream(seed, 'labels', 0),
+                                                       train.spec.n_frames),
+               TEST_SESSION: np.arange(0, test.spec.n_frames, TEST_STEP)}
+    png_frames = {LABELED_SESSION: _with_neighbours(labeled[LABELED_SESSION], train.spec.n_frames),
+                  TEST_SESSION: _with_neighbours(labeled[TEST_SESSION], test.spec.n_frames)}
+    for session in sessions.values():
+        write_media(root, session, png_frames.get(session.spec.name, set()))
+    write_labels(root, train, labeled[LABELED_SESSION], 'CollectedData.csv')
+    write_labels(root, test, labeled[TEST_SESSION], 'CollectedData_test.csv')
+    write_ground_truth(root, test)
+    write_meta(root, seed, labeled)
+    print_log(f'toy data (seed {seed}) written to {root} in {time.perf_counter() - start:.1f} s',
+              logger='current')
+    return root
+
+
+def _meta_matches(root: str, seed: int) -> bool:
+    """Whether ``root`` holds a complete toy project of this seed and generator version."""
+    try:
+        with open(osp.join(root, META_FILE)) as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return meta.get('seed') == seed and meta.get('version') == TOY_VERSION
+
+
+def _replace_dir(src: str, dst: str) -> None:
+    """Move directory ``src`` to ``dst``, replacing an existing ``dst``."""
+    if osp.exists(dst):
+        old = f'{src}.old'
+        os.rename(dst, old)
+        os.rename(src, dst)
+        shutil.rmtree(old)
+    else:
+        os.rename(src, dst)
+
+
+def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False) -> str:
+    """Generate the toy project unless ``root`` already holds it for this seed and version.
+
+    Generation happens in a temporary sibling directory that is renamed into place at the
+    end, so an interrupted run never leaves a half-written project, and a project of another
+    seed or generator version is replaced whole.
+
+    Args:
+        root: Project directory.
+        seed: Random seed.
+        force: Regenerate even if ``root`` is up to date.
+
+    Returns:
+        ``root``.
+    """
+    if not force and _meta_matches(root, seed):
+        print_log(f'toy data (seed {seed}) found at {root}', logger='current')
+        return root
+    parent, name = osp.split(osp.abspath(root))
+    os.makedirs(parent, exist_ok=True)
+    tmp = osp.join(parent, f'.{name}.tmp-{uuid.uuid4().hex[:8]}')
+    os.mkdir(tmp)
+    try:
+        generate_toy_data(tmp, seed)
+        _replace_dir(tmp, root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    print_log(f'toy data (seed {seed}) moved into place at {root}', logger='current')
+    return root
