@@ -5,6 +5,14 @@ RGB ``img``, ``keypoints`` ``(K, 2)`` in current-image pixels (NaN where unlabel
 ``input_from_frame``, the 3x3 affine from original-frame pixels to current-image pixels.
 For context models ``img`` is a stack ``(F, H, W, 3)`` of consecutive frames (labels are the
 centre frame's), and every transform applies its one random draw to each frame alike.
+
+A transform class may declare its pipeline ``stage`` in a class attribute: ``'load'`` (reads
+the sample from disk, ``LoadFrame``), ``'target'`` (builds a training target from the labels,
+``GenerateHeatmapTarget``) or ``'pack'`` (turns the sample into tensors, ``PackPoseInputs``).
+A class without one acts on the image and its geometry (``'image'``: ``Resize`` and every
+augmentation). Video and image inference run only the image steps of the test pipeline on
+decoded frames (``posekit.inference.preprocess``), so a new target or packing transform must
+declare its stage.
 """
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
 from .heatmap_target import GenerateHeatmapTarget

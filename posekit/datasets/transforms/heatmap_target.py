@@ -1,4 +1,6 @@
 """Gaussian heatmap targets for heatmap heads."""
+from typing import ClassVar
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -22,6 +24,10 @@ class GenerateHeatmapTarget(BaseTransform):
         nan_target (str): Map for an unlabeled (NaN) keypoint: ``'zero'`` (all zeros) or
             ``'uniform'`` (``1 / (h * w)`` everywhere). Defaults to ``'zero'``.
     """
+
+    #: Pipeline stage: a training target from the labels (inference skips it; see the
+    #: package docstring).
+    stage: ClassVar[str] = 'target'
 
     def __init__(self, sigma: float = 1.25, downsample: int = 2, nan_target: str = 'zero'
                  ) -> None:

@@ -1,5 +1,6 @@
 """Pack a transformed sample into tensors for the model."""
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -30,6 +31,10 @@ class PackPoseInputs(BaseTransform):
         meta_keys (Sequence[str]): Keys copied into ``data_samples`` when present.
             Defaults to ``('img_path', 'image', 'sample_idx', 'set')``.
     """
+
+    #: Pipeline stage: tensors for the model (inference packs its batches itself; see the
+    #: package docstring).
+    stage: ClassVar[str] = 'pack'
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('img_path', 'image', 'sample_idx', 'set')) -> None:
