@@ -4,14 +4,15 @@ For each batch size, measured in the same run and interleaved (so that other pro
 machine slow both alike):
 
 - ``decode``: decord alone (``read_frames`` in batches), frames per second;
-- ``decode+resize``: what the decode thread produces (``VideoInference.decode_batches``);
+- ``decode+resize``: what the decode thread produces (``VideoInference.decode_batches``:
+  decoding and the test pipeline's image steps, i.e. the resize);
 - ``model``: the bare forward pass (normalisation, backbone, head → heatmaps) on random uint8
   tensors of the same batch and input size, for as many frames as the video has (context
   models: the head runs on the batch's edge-padded windows and decodes keypoints);
 - ``model+decode``: the same plus the head's keypoint decoding (soft-argmax, confidences);
 - ``end-to-end``: ``predict_video`` (decoding, model, keypoint decoding, frame-pixel
   mapping) plus writing the CSV, with the default ``prefetch`` (decoding in a thread only
-  when there are cores to spare, see ``posekit.engine.video_inference``);
+  when there are cores to spare, see ``posekit.inference.prefetch``);
 - ``thread``, ``inline``: the same with decoding forced into a background thread / into the
   main thread between model calls;
 - ``ratio`` = end-to-end / model (target ≥ 0.9 on CPU).
@@ -38,11 +39,12 @@ from typing import Optional
 import torch
 from mmengine.registry import init_default_scope
 
-from posekit.apis import init_model, predict_video, prepare_for_inference
-from posekit.apis.config import (fill_model_info, label_keypoint_names, load_config,
-                                 prepare_data)
+from posekit.apis import init_model
+from posekit.apis.config import load_config, prepare_data
+from posekit.apis.model_info import fill_model_info, label_keypoint_names
 from posekit.datasets.video_io import open_video, read_frames, video_info
-from posekit.engine.video_inference import VideoInference, prediction_dataframe
+from posekit.inference import (VideoInference, predict_video, prediction_dataframe,
+                               prepare_for_inference)
 from posekit.registry import MODELS
 
 

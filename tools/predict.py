@@ -11,10 +11,11 @@ import argparse
 import os.path as osp
 import sys
 
-from posekit.apis import init_model, write_video_outputs
+from posekit.apis import init_model
 from posekit.apis.cli import run_cli
 from posekit.apis.config import resolve_checkpoint
 from posekit.datasets.video_io import VideoReadError, list_videos
+from posekit.inference import write_video_outputs
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,6 +73,7 @@ def main() -> None:
     print('\n'.join(summaries))
     if errors:
         sys.exit(1)
+
 
 if __name__ == '__main__':
     run_cli(main)

@@ -14,10 +14,10 @@ from mmengine.dist import is_main_process
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from posekit.apis import (evaluate_test_videos, prepare_for_inference, prepare_test_config,
-                          write_test_outputs)
+from posekit.apis import prepare_test_config
 from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
+from posekit.inference import evaluate_test_videos, prepare_for_inference, write_test_outputs
 
 
 def parse_args() -> argparse.Namespace:

@@ -8,6 +8,14 @@ centre frame's), and every transform applies its one random draw to each frame a
 unlabeled clips of ``VideoClipDataset`` are such stacks without ``keypoints``: geometric and
 photometric transforms then change only the image and ``input_from_frame``, and
 ``PackClipInputs`` packs them.
+
+A transform class may declare its pipeline ``stage`` in a class attribute: ``'load'`` (reads
+the sample from disk, ``LoadFrame``), ``'target'`` (builds a training target from the labels,
+``GenerateTarget``) or ``'pack'`` (turns the sample into tensors, ``PackPoseInputs``,
+``PackClipInputs``). A class without one acts on the image and its geometry (``'image'``:
+``Resize`` and every augmentation). Video and image inference run only the image steps of the
+test pipeline on decoded frames (``posekit.inference.preprocess``), so a new target or
+packing transform must declare its stage.
 """
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
 from .loading import LoadFrame

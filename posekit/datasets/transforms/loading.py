@@ -34,6 +34,9 @@ class LoadFrame(BaseTransform):
             cached array is read-only and every read returns a copy. Defaults to False.
     """
 
+    #: Pipeline stage: reads the sample from disk (inference, which has decoded frames,
+    #: skips it; see the package docstring).
+    stage: ClassVar[str] = 'load'
     #: Decoded frames keyed by ``(os.getpid(), path)``: forked dataloader workers inherit the
     #: parent's entries but only ever read and write their own.
     _cache: ClassVar[dict[tuple[int, str], np.ndarray]] = {}

@@ -1,5 +1,6 @@
 """Pack a transformed sample (labeled frame or unlabeled clip) into tensors for the model."""
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -31,6 +32,10 @@ class PackPoseInputs(BaseTransform):
         meta_keys (Sequence[str]): Keys copied into ``data_samples`` when present.
             Defaults to ``('img_path', 'image', 'sample_idx', 'set')``.
     """
+
+    #: Pipeline stage: tensors for the model (inference packs its batches itself; see the
+    #: package docstring).
+    stage: ClassVar[str] = 'pack'
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('img_path', 'image', 'sample_idx', 'set')) -> None:
@@ -80,6 +85,9 @@ class PackClipInputs(BaseTransform):
     repeated for every frame), ``video`` (str) and ``frame_indices`` (int64 ``(T,)``).
     Collate clips with ``clip_collate``.
     """
+
+    #: Pipeline stage: tensors for the model (see the package docstring).
+    stage: ClassVar[str] = 'pack'
 
     def transform(self, results: dict) -> dict:
         """Convert the clip to tensors.

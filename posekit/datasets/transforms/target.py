@@ -1,5 +1,5 @@
 """Training targets from the config's codec."""
-from typing import Optional, Union
+from typing import ClassVar, Optional, Union
 
 from mmcv.transforms import BaseTransform
 
@@ -19,6 +19,10 @@ class GenerateTarget(BaseTransform):
     Args:
         codec: A codec config or instance (``KEYPOINT_CODECS``).
     """
+
+    #: Pipeline stage: a training target from the labels (inference skips it; see the
+    #: package docstring).
+    stage: ClassVar[str] = 'target'
 
     def __init__(self, codec: Optional[Union[dict, BaseKeypointCodec]] = None) -> None:
         self.codec = build_codec(codec)

@@ -9,10 +9,8 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 
-from posekit.apis import evaluate_test_videos
+from posekit.apis import evaluate_test_videos, evaluate_video
 from posekit.datasets.io import write_dlc_csv
-from posekit.engine.hooks.predict_videos import evaluate_video
-from posekit.evaluation import video_metrics
 from posekit.registry import HOOKS
 from .conftest import NAMES, NUM_FRAMES, expected_keypoints, make_model
 
@@ -46,13 +44,6 @@ def test_video_metrics_against_the_ground_truth(model, video, truth, tmp_path):
     assert errors.shape == (NUM_FRAMES, 3) and list(errors.columns) == NAMES
     np.testing.assert_allclose(errors.to_numpy()[10:], 5., atol=0.15)
     assert (tmp_path / 'out' / 'clip_traces.png').is_file()
-
-
-def test_video_metrics_without_ground_truth():
-    keypoints = np.zeros((4, 1, 2))
-    keypoints[2:, 0, 0] = 30.
-    metrics = video_metrics(keypoints)
-    assert metrics == {'temporal_norm': 10., 'jumps_above_20px': pytest.approx(1 / 3)}
 
 
 def test_a_failing_test_video_is_logged_and_skipped(model, video, tmp_path):
