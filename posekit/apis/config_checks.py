@@ -228,8 +228,10 @@ def _new_key_problem(parts: list[str], depth: int, node: Mapping, root: Mapping,
             return None
         return (f'{key}: the config has no key {name!r} and neither mmengine\'s Runner nor '
                 f'posekit reads one{_suggest(name, "", set(root), root)}')
+    if name in ALWAYS_VALID:
+        return None
     accepted = _accepted(parts[:depth], node, options)
-    if name in ALWAYS_VALID or accepted is None:
+    if accepted is None:
         return None
     names, open_, what = accepted
     if name in names or open_:
