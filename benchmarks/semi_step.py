@@ -32,7 +32,8 @@ from mmengine.runner import Runner
 from posekit.apis import prepare_train_config
 from posekit.apis.config import load_config
 from posekit.datasets.video_clips import clip_collate
-from posekit.engine.hooks.pca_fit import find_pca_losses, training_keypoints
+from posekit.engine.hooks.pca_fit import training_keypoints
+from posekit.models.losses import fittable_losses
 
 
 def parse_args() -> argparse.Namespace:
@@ -111,7 +112,7 @@ def main() -> None:
     labeled_loader = runner.build_dataloader(cfg.train_dataloader)
     clips = runner.build_dataloader(cfg.unlabeled_dataloader).dataset
     labeled_set = labeled_loader.dataset
-    for loss in find_pca_losses(model):  # what PCAFitHook does before training
+    for loss in fittable_losses(model):  # what PCAFitHook does before training
         loss.fit(training_keypoints(labeled_set))
     size = cfg.train_dataloader.batch_size
     collate = labeled_loader.collate_fn

@@ -12,7 +12,8 @@ from mmengine.registry import init_default_scope
 
 from posekit.apis.config import fill_model_info, load_config, prepare_data
 from posekit.datasets.video_io import read_frames, video_info
-from posekit.engine.hooks.pca_fit import find_pca_losses, training_keypoints
+from posekit.engine.hooks.pca_fit import training_keypoints
+from posekit.models.losses import fittable_losses
 from posekit.registry import DATASETS, MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ def work_dir(tmp_path_factory):
     fill_model_info(cfg)
     model = MODELS.build(cfg.model)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    for loss in find_pca_losses(model):
+    for loss in fittable_losses(model):
         loss.fit(training_keypoints(dataset))
     meta = dict(dataset_meta=dict(dataset.metainfo))
     torch.save(dict(meta=meta, state_dict=model.state_dict()),

@@ -93,3 +93,34 @@ def test_unknown_type_is_one_clear_error(tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith(
         "error: 'HeatmapMSELos' is not in the posekit 'loss' registry; "
         "did you mean 'HeatmapMSELoss'")
+
+
+def assert_one_error_line(result, expected):
+    """Exit status 1 and ``expected`` as the only ``error:`` line, without a traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert lines[-1] == expected
+    assert [line for line in lines if line.startswith('error:')] == [expected]
+    assert 'Traceback' not in result.stderr
+
+
+def test_misspelt_cfg_option_fails_before_the_work_dir_is_made(tmp_path):
+    work_dir = tmp_path / 'work'
+    result = run('tools/train.py', 'configs/heatmap.py', '--work-dir', str(work_dir),
+                 '--cfg-options', 'train_cfg.max_epoch=1', check=False)
+    assert_one_error_line(result, (
+        'error: invalid --cfg-options key train_cfg.max_epoch: EpochBasedTrainLoop '
+        "(train_cfg) takes no argument 'max_epoch'; did you mean train_cfg.max_epochs?"))
+    assert not work_dir.exists()
+
+
+def test_config_without_a_head_is_one_error_line_when_testing(tmp_path):
+    config = tmp_path / 'headless.py'
+    config.write_text(f'_base_ = [{str(ROOT / "configs/heatmap.py")!r}]\n'
+                      "model = dict(_delete_=True, type='PoseTracker', "
+                      "backbone=dict(type='EfficientNetLite0'))\n")
+    result = run('tools/test.py', str(config), str(tmp_path / 'epoch_1.pth'),
+                 '--work-dir', str(tmp_path / 'work'), check=False)
+    assert_one_error_line(
+        result, 'error: model.head is missing: PoseTracker needs it (a dict with type=...)')
+    assert not (tmp_path / 'work').exists()

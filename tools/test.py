@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 from posekit.apis import prepare_test_config
 from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
+from posekit.apis.config_checks import merge_cfg_options
 from posekit.inference import evaluate_test_videos, prepare_for_inference, write_test_outputs
 
 
@@ -42,7 +43,7 @@ def format_metrics(metrics: dict) -> str:
 def main() -> None:
     args = parse_args()
     cfg = load_config(args.config)
-    cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     cfg.launcher = args.launcher
     prepare_test_config(cfg, args.checkpoint, work_dir=args.work_dir)
     runner = Runner.from_cfg(cfg)

@@ -7,6 +7,7 @@ from mmengine.runner import Runner
 from posekit.apis import prepare_train_config
 from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
+from posekit.apis.config_checks import merge_cfg_options
 
 
 def parse_args() -> argparse.Namespace:
@@ -31,7 +32,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = load_config(args.config)
-    cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     cfg.launcher = args.launcher
     prepare_train_config(cfg, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
                          time_budget=args.time_budget)

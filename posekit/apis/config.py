@@ -14,6 +14,7 @@ from mmengine.utils import import_modules_from_strings
 from posekit.datasets.toy import ensure_toy_data
 from posekit.engine.amp import amp_optim_wrapper
 from posekit.models.trackers import CheckpointMismatchError
+from .config_checks import check_model_parts, check_train_config
 from .model_info import fill_model_info, label_keypoint_names
 
 
@@ -96,6 +97,7 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=Non
     Returns:
         The same config, modified.
     """
+    check_train_config(cfg)
     cfg.work_dir = work_dir or cfg.get('work_dir') or default_work_dir(cfg.filename)
     if resume == 'auto':
         cfg.resume, cfg.load_from = True, None
@@ -155,6 +157,7 @@ def check_checkpoint_keypoints(checkpoint: str, num_keypoints: int) -> None:
 def prepare_test_config(cfg: Config, checkpoint: str, work_dir: Optional[str] = None
                         ) -> Config:
     """Point a config at a checkpoint (file or work dir) and write test outputs next to it."""
+    check_model_parts(cfg)
     checkpoint = resolve_checkpoint(checkpoint)
     prepare_data(cfg)
     check_checkpoint_keypoints(checkpoint, len(label_keypoint_names(cfg, 'test_dataloader')))

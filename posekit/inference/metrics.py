@@ -14,6 +14,7 @@ import pandas as pd
 from torch import nn
 
 from posekit.datasets.io import from_dataframe
+from posekit.models.losses.fittable import fittable_losses
 
 Keypoints = Union[pd.DataFrame, np.ndarray]
 
@@ -51,17 +52,17 @@ def temporal_norm(predictions: Keypoints, keypoint_names: Optional[Sequence[str]
 
 
 def fitted_pca_losses(model: nn.Module) -> list[nn.Module]:
-    """The fitted PCA losses of a model (objects with ``reconstruction_error`` and ``fitted``).
+    """The fitted losses of a model that report a reconstruction error (the PCA losses).
 
     Args:
         model: A ``PoseTracker``; its ``losses`` and ``unsupervised_losses`` are searched.
 
     Returns:
-        The losses whose ``fitted`` flag is set, in model order.
+        The fittable losses (``posekit.models.losses.fittable``) whose ``fitted`` flag is
+        set and that have ``reconstruction_error``, in model order.
     """
-    return [loss for attr in ('losses', 'unsupervised_losses')
-            for loss in getattr(model, attr, ())
-            if hasattr(loss, 'reconstruction_error') and bool(getattr(loss, 'fitted', False))]
+    return [loss for loss in fittable_losses(model)
+            if loss.fitted and hasattr(loss, 'reconstruction_error')]
 
 
 def pca_error_tables(model: nn.Module, predictions: Keypoints,

@@ -3,12 +3,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 from torch import nn
 
 from posekit.datasets import LabeledFramesDataset
 from posekit.datasets.io import write_dlc_csv
 from posekit.engine.hooks import PCAFitHook
 from posekit.engine.hooks.pca_fit import training_keypoints
+from posekit.models.losses import Loss, PCALoss, fittable_losses, is_fittable
 from posekit.registry import HOOKS, LOSSES
 
 
@@ -122,3 +124,61 @@ def test_training_keypoints_of_a_labeled_frames_dataset_are_the_train_split(tmp_
     assert train.shape == (16, 4, 2) and train.dtype == np.float32
     rows = {tuple(k.ravel()) for k in np.nan_to_num(keypoints)}
     assert all(tuple(np.nan_to_num(k).ravel()) in rows for k in train)
+
+
+@LOSSES.register_module(force=True)
+class MedianPoseTestLoss(Loss):
+    """A plug-in fittable loss that is no PCALoss: distance to the training labels' median."""
+
+    name = 'median_pose'
+    default_data_info = dict(keypoints='keypoints_pred')
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.register_buffer('median', torch.zeros(0))
+        self.register_buffer('fitted', torch.tensor(False))
+        self.fit_calls = 0
+
+    def fit(self, keypoints):
+        self.fit_calls += 1
+        self.median = torch.as_tensor(np.nanmedian(keypoints, axis=0))
+        self.fitted.fill_(True)
+
+    def compute(self, keypoints):
+        return (keypoints - self.median).norm(dim=-1)
+
+
+def test_hook_fits_a_plug_in_fittable_loss_by_protocol():
+    model = Model([dict(type='HeatmapMSELoss'), dict(type='MedianPoseTestLoss')], [MULTI])
+    plug_in, multi = model.losses[1], model.unsupervised_losses[0]
+    assert not isinstance(plug_in, PCALoss) and is_fittable(plug_in)
+    assert fittable_losses(nn.DataParallel(model)) == [plug_in, multi]
+    dataset = FakeLabels(labels())
+    runner, messages = fake_runner(model, dataset)
+    PCAFitHook().before_train(runner)
+    assert plug_in.fitted and plug_in.fit_calls == 1 and multi.fitted
+    assert dataset.reads == 30  # the labels are read once for both losses
+    np.testing.assert_array_equal(plug_in.median.numpy(), np.nanmedian(labels(), axis=0))
+    assert messages[0] == 'PCAFitHook: fitted median_pose on the labels of 30 training frames'
+    PCAFitHook().before_train(runner)  # restored from a checkpoint: kept, not refitted
+    assert plug_in.fit_calls == 1
+    assert messages[2] == ('PCAFitHook: median_pose already fitted (e.g. restored from a '
+                           'checkpoint), kept')
+
+
+def test_fittable_needs_a_callable_fit_and_a_boolean_fitted():
+    class Fits:
+        def __init__(self, fitted):
+            self.fitted = fitted
+
+        def fit(self, keypoints):
+            self.fitted = True
+
+    assert is_fittable(Fits(False)) and is_fittable(Fits(np.bool_(True)))
+    assert is_fittable(Fits(torch.tensor(True)))
+    for fitted in (0, 'no', None, torch.tensor(1.), torch.tensor([True, False])):
+        assert not is_fittable(Fits(fitted)), fitted
+    no_fit = Fits(False)
+    no_fit.fit = 'not callable'
+    assert not is_fittable(no_fit)
+    assert not is_fittable(LOSSES.build(dict(type='HeatmapMSELoss')))

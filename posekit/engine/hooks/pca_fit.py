@@ -1,18 +1,15 @@
-"""Fit the model's PCA losses on the training labels before training starts."""
+"""Fit the model's fittable losses (PCA and plug-ins) on the training labels before training."""
 import numpy as np
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
-from posekit.models.losses.pca import PCALoss
+from posekit.models.losses.fittable import fittable_losses
 from posekit.registry import HOOKS
 
 
-def find_pca_losses(model) -> list[PCALoss]:
-    """The PCA losses in a (possibly wrapped) model's ``losses`` and ``unsupervised_losses``."""
-    if is_model_wrapper(model):
-        model = model.module
-    return [loss for attr in ('losses', 'unsupervised_losses')
-            for loss in getattr(model, attr, ()) if isinstance(loss, PCALoss)]
+def _summary(loss) -> str:
+    """``': <loss.describe()>'`` for losses that describe their fit, else ``''``."""
+    describe = getattr(loss, 'describe', None)
+    return f': {describe()}' if callable(describe) else ''
 
 
 def training_keypoints(dataset) -> np.ndarray:
@@ -30,27 +27,29 @@ def training_keypoints(dataset) -> np.ndarray:
 
 @HOOKS.register_module()
 class PCAFitHook(Hook):
-    """Fit every PCA loss of the model on the train split's labels (frame pixels).
+    """Fit every fittable loss of the model on the train split's labels (frame pixels).
 
-    Runs in ``before_train``. mmengine's ``Runner.train`` restores checkpoints
+    A loss is fittable when it follows :class:`~posekit.models.losses.FittableLoss` (a
+    callable ``fit(keypoints)`` and a boolean ``fitted``): the PCA losses, and plug-in losses
+    of any class. Runs in ``before_train``. mmengine's ``Runner.train`` restores checkpoints
     (``load_or_resume``) before the loop calls ``before_train``, so a loss restored from a
-    checkpoint (``--resume`` or ``load_from``) is already fitted and is kept as saved: its PCA
+    checkpoint (``--resume`` or ``load_from``) is already fitted and is kept as saved: its fit
     is part of the model's state. Were the order reversed, the fit would simply be overwritten
-    by the checkpoint's buffers; either way the checkpoint's PCA is used.
+    by the checkpoint's buffers; either way the checkpoint's fit is used.
     """
 
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        losses = find_pca_losses(runner.model)
         keypoints = None
-        for loss in losses:
+        for loss in fittable_losses(runner.model):
+            name = getattr(loss, 'name', type(loss).__name__)
             if loss.fitted:
-                runner.logger.info(f'PCAFitHook: {loss.name} already fitted (e.g. restored '
-                                   f'from a checkpoint), kept: {loss.describe()}')
+                runner.logger.info(f'PCAFitHook: {name} already fitted (e.g. restored from a '
+                                   f'checkpoint), kept{_summary(loss)}')
                 continue
             if keypoints is None:
                 keypoints = training_keypoints(runner.train_dataloader.dataset)
             loss.fit(keypoints)
-            runner.logger.info(f'PCAFitHook: fitted {loss.name} on the labels of '
-                               f'{len(keypoints)} training frames: {loss.describe()}')
+            runner.logger.info(f'PCAFitHook: fitted {name} on the labels of {len(keypoints)} '
+                               f'training frames{_summary(loss)}')

@@ -1,5 +1,6 @@
 """Registered losses; importing this package registers them in ``LOSSES``."""
 from .base import Loss
+from .fittable import FittableLoss, fittable_losses, is_fittable
 from .heatmap import HeatmapJSLoss, HeatmapKLLoss, HeatmapMSELoss
 from .pca import PCALoss, PCAMultiViewLoss, PCASingleViewLoss
 from .regression import RegressionMSELoss, RegressionRMSELoss, keypoint_distance
@@ -7,7 +8,8 @@ from .temporal import TemporalHeatmapLoss, TemporalLoss
 from .unimodal import UnimodalHeatmapLoss
 
 __all__ = [
-    'Loss', 'HeatmapMSELoss', 'HeatmapKLLoss', 'HeatmapJSLoss', 'TemporalLoss',
+    'Loss', 'FittableLoss', 'fittable_losses', 'is_fittable', 'HeatmapMSELoss',
+    'HeatmapKLLoss', 'HeatmapJSLoss', 'TemporalLoss',
     'TemporalHeatmapLoss', 'UnimodalHeatmapLoss', 'PCALoss', 'PCASingleViewLoss',
     'PCAMultiViewLoss', 'RegressionMSELoss', 'RegressionRMSELoss', 'keypoint_distance',
 ]
