@@ -27,6 +27,7 @@ from posekit.inference import (VideoInference, VideoOutputs, VideoPrediction,
 from posekit.models.trackers import CheckpointMismatchError, PoseTracker
 from posekit.registry import MODELS
 from .config import load_config, prepare_data, resolve_checkpoint
+from .config_checks import check_model_parts
 from .model_info import fill_model_info, label_keypoint_names
 
 __all__ = ['init_model', 'predict_frames', 'predict_video', 'temporal_norm',
@@ -77,6 +78,7 @@ def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu'
     """
     cfg = load_config(config) if isinstance(config, (str, os.PathLike)) \
         else copy.deepcopy(config)
+    check_model_parts(cfg)
     path = resolve_checkpoint(checkpoint)
     state = torch.load(path, map_location='cpu', weights_only=True)
     dataset_meta = _dataset_meta(cfg, state)

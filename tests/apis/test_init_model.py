@@ -1,13 +1,18 @@
 """init_model: a config and a checkpoint (or a work dir) to a model ready for inference."""
+from pathlib import Path
+
 import pytest
 import torch
 from mmengine.config import Config
 
 from posekit.apis import init_model
+from posekit.apis.config import load_config
+from posekit.apis.config_checks import ConfigError
 from posekit.models.trackers import CheckpointMismatchError
 from posekit.registry import MODELS
 
 NAMES = ['nose', 'ear', 'tail']
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tiny_config(tmp_path, resize=True, num_keypoints=None):
@@ -60,3 +65,10 @@ def test_init_model_errors(tmp_path):
         init_model(tiny_config(tmp_path, resize=False), str(tmp_path / 'ckpt.pth'))
     with pytest.raises(FileNotFoundError):
         init_model(tiny_config(tmp_path), str(tmp_path / 'nothing.pth'))
+
+
+def test_init_model_names_a_missing_head(tmp_path):
+    cfg = load_config(str(ROOT / 'configs' / 'heatmap.py'))
+    cfg.model.pop('head')
+    with pytest.raises(ConfigError, match=r'^model\.head is missing: PoseTracker needs it'):
+        init_model(cfg, str(tmp_path / 'none.pth'))
