@@ -5,16 +5,19 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from mmengine.runner import Runner
+from torch.utils.data import default_collate
 
 from posekit.apis import prepare_train_config
 from posekit.codecs import HeatmapCodec
 from posekit.datasets.metainfo import build_metainfo
 from posekit.apis.config import load_config
-from posekit.models.outputs import check_vocabulary
-from posekit.registry import LOSSES, MODELS
+from posekit.models.losses import Loss
+from posekit.models.outputs import OUTPUT_KEYS, check_vocabulary
+from posekit.registry import KEYPOINT_CODECS, LOSSES, MODELS, TRANSFORMS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / 'projects/bone_length/configs/heatmap_semi_bone_length.py'
@@ -195,6 +198,74 @@ def test_dsnt_config_loads_as_tools_run_it(tmp_path):
         "[loss.type for loss in cfg.model.losses]", tmp_path)
     assert printed.strip() == ("projects.dsnt.dsnt_head DSNTHead "
                                "['RegressionMSELoss', 'HeatmapJSLoss']")
+
+
+class StrideConvBackbone(torch.nn.Module):
+    """The least a backbone provides: ``out_channels`` and stride-32 features."""
+
+    def __init__(self):
+        super().__init__()
+        self.out_channels = 8
+        self.conv = torch.nn.Conv2d(3, 8, kernel_size=32, stride=32)
+
+    def forward(self, images):
+        return self.conv(images)
+
+
+class LabeledFlagCodec(HeatmapCodec):
+    """A codec with a target type new to posekit: ``labeled (K,)``, 1 where labeled."""
+
+    target_keys = ('heatmaps', 'labeled')
+
+    def encode(self, keypoints):
+        flags = (~np.isnan(keypoints).any(-1)).astype(np.float32)
+        return dict(super().encode(keypoints), labeled=flags)
+
+
+class MissedMassLoss(Loss):
+    """``1 - confidence`` on labeled keypoints, read through the new ``labeled_targ``."""
+
+    name = 'missed_mass'
+    default_data_info = dict(conf='confidences', labeled='labeled_targ')
+
+    def compute(self, conf, labeled):
+        return 1 - conf, labeled.bool()
+
+
+def test_a_backbone_and_a_target_type_plug_in_without_core_changes():
+    """docs/contracts.md, "What a change touches": both rows are 0 core files."""
+    import projects.dsnt  # noqa: F401  (registers DSNTHead)
+    MODELS.register_module(module=StrideConvBackbone, force=True)
+    KEYPOINT_CODECS.register_module(module=LabeledFlagCodec, force=True)
+    LOSSES.register_module(module=MissedMassLoss, force=True)
+    assert 'labeled_targ' not in OUTPUT_KEYS
+    codec = dict(type='LabeledFlagCodec', input_size=(64, 64), stride=4)
+    model = MODELS.build(dict(type='PoseTracker', backbone=dict(type='StrideConvBackbone'),
+                              head=dict(type='DSNTHead', num_keypoints=3), codec=codec,
+                              losses=[dict(type='RegressionMSELoss'),
+                                      dict(type='MissedMassLoss')]))
+    assert model.head.in_channels == 8 and model.head.target_keys == ('heatmaps_targ',
+                                                                      'labeled_targ')
+    pipeline = [TRANSFORMS.build(dict(type='GenerateTarget', codec=codec)),
+                TRANSFORMS.build(dict(type='PackPoseInputs'))]
+    rng = np.random.default_rng(0)
+    samples = []
+    for keypoints in ([[10., 10.], [30., 40.], [NAN, NAN]], [[5., 50.], [20., 20.], [60., 3.]]):
+        results = dict(img=rng.integers(0, 255, (64, 64, 3), np.uint8),
+                       keypoints=np.array(keypoints, np.float32), input_from_frame=np.eye(3))
+        for step in pipeline:
+            results = step(results)
+        samples.append(results)
+    batch = default_collate(samples)
+    assert batch['data_samples']['labeled'].tolist() == [[1, 1, 0], [1, 1, 1]]
+    inputs = batch['inputs'].float()
+    losses = model(inputs, batch['data_samples'], mode='loss')
+    conf = model(inputs, mode='tensor')['confidences'].detach()
+    assert conf.shape == (2, 3)
+    missed = ((1 - conf[0, :2]).sum() + (1 - conf[1]).sum()) / 5  # the 5 labeled keypoints
+    assert losses['loss_missed_mass'].item() == pytest.approx(missed.item())
+    (losses['loss_regression_mse'] + losses['loss_missed_mass']).backward()
+    assert model.backbone.conv.weight.grad.abs().sum() > 0
 
 
 @pytest.mark.slow
