@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from posekit.datasets import toy
+from posekit.datasets import MultiviewLabeledFramesDataset, MultiviewVideoClipDataset, toy
 from posekit.datasets.io import read_dlc_csv
+from posekit.datasets.transforms import LoadFrame, PackClipInputs, PackPoseInputs, Resize
 from posekit.geometry3d import read_calibration, reprojection_errors, triangulate
 
 PARTS = ['nose', 'head', 'paw_fl', 'paw_fr', 'paw_bl', 'paw_br', 'tailbase']
@@ -137,3 +138,18 @@ def test_figure_is_drawn_at_the_labels(root):
                 count += 1
                 recognised += np.argmin(np.abs(paw_colours - pixel).sum(axis=1)) == j
         assert count > 350 and recognised / count > 0.8, (view, recognised / count)
+
+
+def test_multiview_datasets_read_the_project(root):
+    labeled = MultiviewLabeledFramesDataset(
+        ['top', 'bottom'], data_root=root, test_ann_file='CollectedData_{view}_test.csv',
+        split='all', pipeline=[LoadFrame(), Resize((64, 64)), PackPoseInputs()])
+    assert len(labeled) == 180
+    item = labeled[len(labeled) - 1]  # session 3's frame 495, both views
+    assert item['inputs'].shape == (2, 3, 64, 64)
+    assert item['data_samples']['image'] == ['labeled-data/session3_top/img00495.png',
+                                             'labeled-data/session3_bottom/img00495.png']
+    clips = MultiviewVideoClipDataset(osp.join(root, 'videos'), ['top', 'bottom'],
+                                      [Resize((64, 64)), PackClipInputs()], clip_length=8)
+    assert clips.session_names == ['session1', 'session2'] and len(clips) == 1600 // 8
+    assert clips[0]['inputs'].shape == (2, 8, 3, 64, 64)
