@@ -140,3 +140,12 @@ def test_errors_name_the_problem(calibration_file):
     with pytest.raises(ValueError, match=r"expected keypoints \(N, V=2, K, 2\) for views "
                                          r"\['left', 'right'\], got \(1, 3, 4, 2\)"):
         loss.compute(torch.zeros(1, 3, 4, 2))
+
+
+def test_nothing_triangulated_gives_zero_with_gradient_path(calibration_file):
+    loss = LOSSES.build(dict(type='ReprojectionLoss', calibration=calibration_file))
+    keypoints = torch.full((2, 2, 3, 2), NAN, requires_grad=True)
+    value, _ = loss(dict(keypoints_pred=keypoints, confidences=torch.ones(2, 2, 3)))
+    assert value.item() == 0 and value.requires_grad
+    value.backward()
+    assert torch.equal(keypoints.grad, torch.zeros_like(keypoints))
