@@ -5,8 +5,8 @@ numpy through OpenCV and in torch), ``triangulation`` (weighted DLT, reprojectio
 """
 from .calibration import (Calibration, CalibrationError, Camera, camera_looking_at,
                           read_calibration, write_calibration)
-from .projection import (CameraTensors, project_points, project_points_torch,
-                         undistort_points, undistort_points_torch)
+from .projection import (CameraTensors, project_points, project_points_torch, undistort_points,
+                         undistort_points_torch)
 from .triangulation import (reprojection_errors, reprojection_errors_torch, triangulate,
                             triangulate_torch)
 

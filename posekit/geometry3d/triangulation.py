@@ -19,8 +19,8 @@ import torch
 from torch import Tensor
 
 from .calibration import Camera
-from .projection import (CameraTensors, project_points, project_points_torch,
-                         undistort_points, undistort_points_torch)
+from .projection import (CameraTensors, project_points, project_points_torch, undistort_points,
+                         undistort_points_torch)
 
 
 def view_weights(pixels: Tensor, confidences: Optional[Tensor], threshold: float) -> Tensor:

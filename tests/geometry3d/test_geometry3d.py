@@ -7,9 +7,9 @@ import torch
 
 from posekit.geometry3d import (Calibration, CalibrationError, Camera, CameraTensors,
                                 camera_looking_at, project_points, project_points_torch,
-                                read_calibration, reprojection_errors,
-                                reprojection_errors_torch, triangulate, triangulate_torch,
-                                undistort_points, undistort_points_torch, write_calibration)
+                                read_calibration, reprojection_errors, reprojection_errors_torch,
+                                triangulate, triangulate_torch, undistort_points,
+                                undistort_points_torch, write_calibration)
 
 DISTORTED = [[-0.12, 0.05, 0.001, -0.002, 0.01], [0.08, -0.02, -0.0015, 0.001, 0.0],
              [-0.05, 0.0, 0.0, 0.0, 0.0]]

@@ -116,9 +116,9 @@ def test_calibration_and_view_order_from_metainfo(calibration_file):
     with pytest.raises(RuntimeError, match="ReprojectionLoss \\('reprojection'\\) has no "
                                            'calibration'):
         loss.compute(*hand_batch())
-    loss.bind(None, dict(keypoint_names=['a_r', 'a_l'], views={'right': ['a_r'],
-                                                              'left': ['a_l']},
-                         calibration=calibration_file))
+    metainfo = dict(keypoint_names=['a_r', 'a_l'], views={'right': ['a_r'], 'left': ['a_l']},
+                    calibration=calibration_file)
+    loss.bind(None, metainfo)
     assert loss.cameras.names == ['right', 'left']
     keypoints, confidences = hand_batch()
     swapped, _ = loss.compute(keypoints.flip(1), confidences.flip(1))

@@ -22,8 +22,7 @@ import numpy as np
 
 from posekit.geometry3d import Camera, camera_looking_at, project_points
 from .motion import Motion, occluder_schedule, occlusion_mask, simulate_motion
-from .render import (ViewProjection, apply_lighting, draw_figure, draw_occluder,
-                     make_background)
+from .render import ViewProjection, apply_lighting, draw_figure, draw_occluder, make_background
 from .spec import SessionSpec, random_stream
 
 OCCLUDED_VIEW = 'top'  # the occluder bar passes in front of this camera only

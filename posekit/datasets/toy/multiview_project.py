@@ -12,8 +12,7 @@ from posekit.datasets.io import HEADER_NAMES, write_csv_atomic, write_dlc_csv
 from posekit.geometry3d import Calibration, write_calibration
 from .frames import labeled_frames, with_neighbours
 from .multiview import MultiviewSession, render_view, simulate_multiview_session, toy_cameras
-from .spec import (FPS, LABELED_SESSION, META_FILE, PART_NAMES, SESSIONS, TEST_SESSION,
-                   TOY_VERSION)
+from .spec import FPS, LABELED_SESSION, META_FILE, PART_NAMES, SESSIONS, TEST_SESSION, TOY_VERSION
 from .writers import extract_pngs, image_path, write_video
 
 MULTIVIEW_VERSION = 1  # bump when the multiview project's content changes
