@@ -3,6 +3,7 @@
 Example::
 
     python tools/make_toy_data.py --root data/toy --seed 0
+    python tools/make_toy_data.py --multiview   # two calibrated cameras, data/toy_multiview
 """
 import argparse
 import time
@@ -12,18 +13,25 @@ from posekit.datasets.toy import ensure_toy_data
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Generate the built-in toy pose data.')
-    parser.add_argument('--root', default='data/toy', help='project directory to write')
+    parser.add_argument('--root', default=None,
+                        help='project directory to write (default: data/toy, or '
+                             'data/toy_multiview with --multiview)')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--force', action='store_true',
                         help='regenerate even if the project exists with this seed')
+    parser.add_argument('--multiview', action='store_true',
+                        help='write the two views as separate calibrated cameras (one video '
+                             'and label file per view, calibrations/, 3-D ground truth)')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     start = time.perf_counter()
-    root = ensure_toy_data(args.root, args.seed, force=args.force)
-    print(f'toy data (seed {args.seed}) ready at {root} '
+    root = args.root or ('data/toy_multiview' if args.multiview else 'data/toy')
+    root = ensure_toy_data(root, args.seed, force=args.force, multiview=args.multiview)
+    kind = 'multiview toy data' if args.multiview else 'toy data'
+    print(f'{kind} (seed {args.seed}) ready at {root} '
           f'({time.perf_counter() - start:.1f} s)')
 
 

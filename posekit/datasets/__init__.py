@@ -1,6 +1,8 @@
 """Datasets (labeled frames, video clips), label I/O, toy data and transforms."""
 from . import transforms
 from .labeled_frames import LabeledFramesDataset, assign_splits, split_sizes
+from .multiview_clips import MultiviewVideoClipDataset, group_session_videos
+from .multiview_frames import MultiviewLabeledFramesDataset, stack_views
 from .video_clips import VideoClipDataset, clip_collate
 from .video_io import (VideoInfo, VideoReadError, VideoReaderCache, list_videos, open_video,
                        read_frames, video_info)
@@ -8,5 +10,6 @@ from .video_io import (VideoInfo, VideoReadError, VideoReaderCache, list_videos,
 __all__ = [
     'transforms', 'LabeledFramesDataset', 'assign_splits', 'split_sizes', 'VideoClipDataset',
     'clip_collate', 'VideoInfo', 'VideoReadError', 'VideoReaderCache', 'list_videos',
-    'open_video', 'read_frames', 'video_info'
+    'open_video', 'read_frames', 'video_info', 'MultiviewLabeledFramesDataset',
+    'MultiviewVideoClipDataset', 'group_session_videos', 'stack_views'
 ]

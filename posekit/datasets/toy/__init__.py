@@ -17,17 +17,26 @@ degenerate optimum: on the domain without labels the unsupervised losses were mi
 near-static, low-confidence predictions, see docs/benchmarks.md.) Layout of the written
 project: see :func:`generate_toy_data`.
 
+With ``multiview=True`` (``tools/make_toy_data.py --multiview``) the same motion is filmed
+by two calibrated pinhole cameras instead, and written in Lightning Pose's multiview layout
+with an Anipose calibration and 3-D ground truth (:func:`generate_multiview_toy_data`).
+
 Modules: ``spec`` (names, geometry, sessions, random streams), ``motion`` (figure, occluder,
-projection), ``render`` (drawing frames), ``writers`` (project files), ``project``
-(generating the whole project and keeping it current).
+projection), ``render`` (drawing frames), ``frames`` (which frames are labeled), ``writers``
+(project files), ``project`` (generating the whole project and keeping it current),
+``multiview`` and ``multiview_project`` (the two-camera project).
 """
 from .motion import Motion, Session, simulate_session
+from .multiview import MultiviewSession, render_view, simulate_multiview_session, toy_cameras
+from .multiview_project import MULTIVIEW_VERSION, generate_multiview_toy_data
 from .project import ensure_toy_data, generate_toy_data
 from .render import BAR_COLOUR, PAW_COLOURS, render_session
 from .spec import KEYPOINT_NAMES, META_FILE, PAW_NAMES, SESSIONS, TOY_VERSION, VIEW_COLUMNS
 
 __all__ = [
     'Motion', 'Session', 'simulate_session', 'ensure_toy_data', 'generate_toy_data',
+    'MultiviewSession', 'render_view', 'simulate_multiview_session', 'toy_cameras',
+    'MULTIVIEW_VERSION', 'generate_multiview_toy_data',
     'BAR_COLOUR', 'PAW_COLOURS', 'render_session', 'KEYPOINT_NAMES', 'META_FILE', 'PAW_NAMES',
     'SESSIONS', 'TOY_VERSION', 'VIEW_COLUMNS'
 ]

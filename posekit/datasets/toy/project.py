@@ -6,24 +6,13 @@ import shutil
 import time
 import uuid
 
-import numpy as np
 from mmengine.logging import print_log
 
+from .frames import labeled_frames, with_neighbours
 from .motion import simulate_session
-from .spec import (CONTEXT, LABELED_SESSION, META_FILE, N_LABELED, SESSIONS, TEST_SESSION,
-                   TEST_STEP, TOY_VERSION, random_stream)
+from .multiview_project import MULTIVIEW_VERSION, generate_multiview_toy_data
+from .spec import LABELED_SESSION, META_FILE, SESSIONS, TEST_SESSION, TOY_VERSION
 from .writers import write_ground_truth, write_labels, write_media, write_meta
-
-
-def _sample_labeled_frames(rng: np.random.Generator, n_frames: int) -> np.ndarray:
-    """``N_LABELED`` sorted distinct frames whose ``+-CONTEXT`` neighbours are in the video."""
-    return np.sort(rng.choice(np.arange(CONTEXT, n_frames - CONTEXT), N_LABELED, replace=False))
-
-
-def _with_neighbours(frames: np.ndarray, n_frames: int) -> set[int]:
-    """The frames and their ``+-CONTEXT`` neighbours, clamped to the video."""
-    return {min(max(int(f) + d, 0), n_frames - 1)
-            for f in frames for d in range(-CONTEXT, CONTEXT + 1)}
 
 
 def generate_toy_data(root: str, seed: int = 0) -> str:
@@ -52,11 +41,9 @@ def generate_toy_data(root: str, seed: int = 0) -> str:
     start = time.perf_counter()
     sessions = {spec.name: simulate_session(spec, seed, i) for i, spec in enumerate(SESSIONS)}
     train, test = sessions[LABELED_SESSION], sessions[TEST_SESSION]
-    labeled = {LABELED_SESSION: _sample_labeled_frames(random_stream(seed, 'labels', 0),
-                                                       train.spec.n_frames),
-               TEST_SESSION: np.arange(0, test.spec.n_frames, TEST_STEP)}
-    png_frames = {LABELED_SESSION: _with_neighbours(labeled[LABELED_SESSION], train.spec.n_frames),
-                  TEST_SESSION: _with_neighbours(labeled[TEST_SESSION], test.spec.n_frames)}
+    labeled = labeled_frames(seed, {name: s.spec.n_frames for name, s in sessions.items()})
+    png_frames = {name: with_neighbours(frames, sessions[name].spec.n_frames)
+                  for name, frames in labeled.items()}
     for session in sessions.values():
         write_media(root, session, png_frames.get(session.spec.name, set()))
     write_labels(root, train, labeled[LABELED_SESSION], 'CollectedData.csv')
@@ -68,14 +55,16 @@ def generate_toy_data(root: str, seed: int = 0) -> str:
     return root
 
 
-def _meta_matches(root: str, seed: int) -> bool:
-    """Whether ``root`` holds a complete toy project of this seed and generator version."""
+def _meta_matches(root: str, seed: int, multiview: bool) -> bool:
+    """Whether ``root`` holds a complete toy project of this kind, seed and version."""
     try:
         with open(osp.join(root, META_FILE)) as f:
             meta = json.load(f)
     except (OSError, ValueError):
         return False
-    return meta.get('seed') == seed and meta.get('version') == TOY_VERSION
+    kind = MULTIVIEW_VERSION if multiview else None
+    return (meta.get('seed') == seed and meta.get('version') == TOY_VERSION
+            and meta.get('multiview') == kind)
 
 
 def _replace_dir(src: str, dst: str) -> None:
@@ -89,7 +78,8 @@ def _replace_dir(src: str, dst: str) -> None:
         os.rename(src, dst)
 
 
-def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False) -> str:
+def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False,
+                    multiview: bool = False) -> str:
     """Generate the toy project unless ``root`` already holds it for this seed and version.
 
     Generation happens in a temporary sibling directory that is renamed into place at the
@@ -100,11 +90,13 @@ def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False) 
         root: Project directory.
         seed: Random seed.
         force: Regenerate even if ``root`` is up to date.
+        multiview: The multiview project (two calibrated cameras, one video and one label
+            file per camera, :func:`generate_multiview_toy_data`) instead of the mirror one.
 
     Returns:
         ``root``.
     """
-    if not force and _meta_matches(root, seed):
+    if not force and _meta_matches(root, seed, multiview):
         print_log(f'toy data (seed {seed}) found at {root}', logger='current')
         return root
     parent, name = osp.split(osp.abspath(root))
@@ -112,7 +104,7 @@ def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False) 
     tmp = osp.join(parent, f'.{name}.tmp-{uuid.uuid4().hex[:8]}')
     os.mkdir(tmp)
     try:
-        generate_toy_data(tmp, seed)
+        (generate_multiview_toy_data if multiview else generate_toy_data)(tmp, seed)
         _replace_dir(tmp, root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

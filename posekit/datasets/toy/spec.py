@@ -78,19 +78,22 @@ VIEW_PROJECTIONS = {
     'bottom': (np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), np.array([CX, CY_BOT], float)),
 }
 CONDITIONS = (RIG,)
-_STREAMS = {'motion': 0, 'occluder': 1, 'noise': 2, 'background': 3, 'labels': 4}
+_STREAMS = {'motion': 0, 'occluder': 1, 'noise': 2, 'background': 3, 'labels': 4,
+            'view_background': 5, 'view_noise': 6}
 
 
-def random_stream(seed: int, purpose: str, index: int) -> np.random.Generator:
+def random_stream(seed: int, purpose: str, index: int, *more: int) -> np.random.Generator:
     """An independent random stream per seed, purpose and session (or condition) index.
 
     Args:
         seed: Project seed.
         purpose: One of ``'motion'``, ``'occluder'``, ``'noise'``, ``'background'``,
-            ``'labels'``.
-        index: Session (or condition) index.
+            ``'labels'`` and, for the multiview project's cameras, ``'view_background'``,
+            ``'view_noise'``.
+        index: Session (or condition, or camera) index.
+        *more: Further indices (e.g. the camera of a session's view).
 
     Returns:
-        A generator seeded from ``(seed, purpose, index)``.
+        A generator seeded from ``(seed, purpose, index, *more)``.
     """
-    return np.random.default_rng([seed, _STREAMS[purpose], index])
+    return np.random.default_rng([seed, _STREAMS[purpose], index, *more])

@@ -2,6 +2,7 @@
 import json
 import os
 import os.path as osp
+from collections.abc import Iterable
 
 import cv2
 import numpy as np
@@ -20,14 +21,42 @@ def image_path(session_name: str, frame: int) -> str:
     return f'labeled-data/{session_name}/img{frame:05d}.png'
 
 
-def _open_video(path: str) -> cv2.VideoWriter:
-    """An mp4v writer of ``FRAME_SIZE`` square frames at ``FPS`` (parent folder created)."""
+def write_video(path: str, frames: Iterable[np.ndarray], size: tuple[int, int]) -> None:
+    """Write RGB frames as an mp4v video at ``FPS`` (parent folder created).
+
+    Args:
+        path: The video file.
+        frames: ``(H, W, 3)`` uint8 RGB frames.
+        size: ``(W, H)``.
+    """
     os.makedirs(osp.dirname(path), exist_ok=True)
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), FPS,
-                             (FRAME_SIZE, FRAME_SIZE))
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), FPS, size)
     if not writer.isOpened():
         raise RuntimeError(f'cv2 cannot open an mp4v video writer for {path}')
-    return writer
+    try:
+        for frame in frames:
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    finally:
+        writer.release()
+
+
+def extract_pngs(root: str, video: str, folder: str, frames: set[int]) -> None:
+    """Decode frames of a written video into ``root/labeled-data/<folder>/img%05d.png``.
+
+    Args:
+        root: Project root.
+        video: The video file.
+        folder: Folder under ``labeled-data`` (the session, or ``<session>_<view>``).
+        frames: Frame indices.
+    """
+    if not frames:
+        return
+    os.makedirs(osp.join(root, 'labeled-data', folder), exist_ok=True)
+    frames = sorted(frames)
+    for t, rgb in zip(frames, read_frames(video, frames)):
+        if not cv2.imwrite(osp.join(root, image_path(folder, t)),
+                           cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+            raise RuntimeError(f'cv2 could not write {image_path(folder, t)} in {root}')
 
 
 def write_media(root: str, session: Session, png_frames: set[int]) -> None:
@@ -45,20 +74,8 @@ def write_media(root: str, session: Session, png_frames: set[int]) -> None:
     """
     name = session.spec.name
     video = osp.join(root, session.spec.video_dir, f'{name}.mp4')
-    writer = _open_video(video)
-    try:
-        for frame in render_session(session):
-            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    finally:
-        writer.release()
-    if not png_frames:
-        return
-    os.makedirs(osp.join(root, 'labeled-data', name), exist_ok=True)
-    frames = sorted(png_frames)
-    for t, rgb in zip(frames, read_frames(video, frames)):
-        if not cv2.imwrite(osp.join(root, image_path(name, t)),
-                           cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-            raise RuntimeError(f'cv2 could not write {image_path(name, t)} in {root}')
+    write_video(video, render_session(session), (FRAME_SIZE, FRAME_SIZE))
+    extract_pngs(root, video, name, png_frames)
 
 
 def write_labels(root: str, session: Session, frames: np.ndarray, file_name: str) -> None:

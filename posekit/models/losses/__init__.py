@@ -4,6 +4,7 @@ from .fittable import FittableLoss, fittable_losses, is_fittable
 from .heatmap import HeatmapJSLoss, HeatmapKLLoss, HeatmapMSELoss
 from .pca import PCALoss, PCAMultiViewLoss, PCASingleViewLoss
 from .regression import RegressionMSELoss, RegressionRMSELoss, keypoint_distance
+from .reprojection import ReprojectionLoss
 from .temporal import TemporalHeatmapLoss, TemporalLoss
 from .unimodal import UnimodalHeatmapLoss
 
@@ -12,4 +13,5 @@ __all__ = [
     'HeatmapKLLoss', 'HeatmapJSLoss', 'TemporalLoss',
     'TemporalHeatmapLoss', 'UnimodalHeatmapLoss', 'PCALoss', 'PCASingleViewLoss',
     'PCAMultiViewLoss', 'RegressionMSELoss', 'RegressionRMSELoss', 'keypoint_distance',
+    'ReprojectionLoss',
 ]
