@@ -12,6 +12,7 @@ from mmengine.utils import import_modules_from_strings
 
 from posekit.datasets.toy import ensure_toy_data
 from posekit.engine.amp import amp_optim_wrapper
+from posekit.engine.distributed import on_main_process_first, setup_distributed
 from posekit.registry import MODELS
 from .checkpoints import (CheckpointFileError, check_checkpoint_keypoints, check_resumable,
                           latest_checkpoint, load_state_dict_strictly, read_checkpoint,
@@ -137,6 +138,7 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
         The same config, modified.
     """
     check_train_config(cfg)
+    setup_distributed(cfg)
     cfg.work_dir = work_dir or cfg.get('work_dir') or default_work_dir(cfg.filename)
     choose_start(cfg, resume, load_from, resume_if_possible)
     if amp:
@@ -149,7 +151,7 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
     if time_budget is not None:
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='TimeBudgetHook', minutes=time_budget)]
-    prepare_data(cfg)
+    on_main_process_first(cfg, prepare_data)
     fill_model_info(cfg)
     print_log(f'work dir: {cfg.work_dir}', logger='current')
     return cfg
@@ -179,8 +181,9 @@ def prepare_test_config(cfg: Config, checkpoint: str, work_dir: Optional[str] = 
         CheckpointMismatchError: The checkpoint is of another model or keypoint count.
     """
     check_model_parts(cfg)
+    setup_distributed(cfg)
     checkpoint = resolve_checkpoint(checkpoint)
-    prepare_data(cfg)
+    on_main_process_first(cfg, prepare_data)
     check_checkpoint_keypoints(checkpoint, len(label_keypoint_names(cfg, 'test_dataloader')))
     fill_model_info(cfg, 'test_dataloader')
     check_checkpoint_fits(cfg, checkpoint)
