@@ -14,9 +14,10 @@ steps so that every moment has one complete checkpoint named by ``last_checkpoin
 Temporary files of a killed save (``.epoch_3.pth.<random>.part.pth``) are removed when
 training starts again.
 
-Test-only: the environment variable ``POSEKIT_TEST_STALL_SAVE=<seconds>`` makes every save
-wait that long after the temporary file is written and before it is renamed, so a fault-
-injection test can kill the process inside a save (tests/engine/test_fault_injection.py).
+Test-only: the environment variable ``POSEKIT_TEST_STALL_SAVE=<file name>:<seconds>`` (e.g.
+``epoch_2.pth:60``) makes the save of that file wait so long after its temporary file is
+written and before the rename, so a fault-injection test can kill the process inside a save
+(tests/test_fault_injection.py). Never set it otherwise.
 """
 import os
 import os.path as osp
@@ -28,7 +29,7 @@ from mmengine.hooks import CheckpointHook
 from posekit.atomic_io import commit_temp, stale_temp_files, temp_path_for, write_text_atomic
 from posekit.registry import HOOKS
 
-#: Seconds to wait inside every save before the rename (tests only; see module docstring).
+#: ``<file name>:<seconds>``: stall that save before its rename (tests only; see above).
 STALL_ENV = 'POSEKIT_TEST_STALL_SAVE'
 
 
@@ -64,9 +65,9 @@ class AtomicCheckpointHook(CheckpointHook):
         try:
             runner.save_checkpoint(self.out_dir, osp.basename(tmp), backend_args=None,
                                    **kwargs)
-            stall = float(os.environ.get(STALL_ENV, 0))
-            if stall > 0:
-                time.sleep(stall)
+            stall_name, _, seconds = os.environ.get(STALL_ENV, '').rpartition(':')
+            if stall_name == filename:
+                time.sleep(float(seconds))
             commit_temp(tmp, path)
         except BaseException:
             if osp.exists(tmp):
