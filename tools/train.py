@@ -1,4 +1,11 @@
-"""Train a posekit model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
+"""Train a posekit model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``.
+
+Starting points: ``--resume [CKPT]`` continues a training (weights, optimizer, schedulers,
+epoch) and fails when there is nothing to resume; ``--resume-if-possible`` resumes from the
+work dir's last checkpoint when there is one and otherwise starts a new training (for jobs
+that may be restarted, e.g. preemptible cluster jobs); ``--load-from CKPT`` starts a new
+training from a checkpoint's weights only (e.g. a ``best_*.pth``).
+"""
 import argparse
 
 from mmengine.config import DictAction
@@ -14,9 +21,17 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a posekit model')
     parser.add_argument('config', help='config file, e.g. configs/heatmap_semi.py')
     parser.add_argument('--work-dir', help='output folder (default work_dirs/<config stem>)')
-    parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='CKPT',
-                        help='resume weights, optimizer, scheduler and epoch from CKPT, or '
-                        'from the latest checkpoint of the work dir when CKPT is omitted')
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument('--resume', nargs='?', const='auto', default=None, metavar='CKPT',
+                       help='resume weights, optimizer, scheduler and epoch from CKPT, or '
+                       'from the latest checkpoint of the work dir when CKPT is omitted; an '
+                       'error when there is no such checkpoint')
+    start.add_argument('--resume-if-possible', action='store_true',
+                       help="resume from the work dir's latest checkpoint when there is one, "
+                       'else start a new training')
+    start.add_argument('--load-from', metavar='CKPT',
+                       help="start a new training from CKPT's weights only (no optimizer, "
+                       'scheduler or epoch)')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision: bf16 on CPUs that support it, bf16/fp16 on CUDA')
     parser.add_argument('--time-budget', type=float, metavar='MINUTES',
@@ -35,7 +50,8 @@ def main() -> None:
     merge_cfg_options(cfg, args.cfg_options)
     cfg.launcher = args.launcher
     prepare_train_config(cfg, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-                         time_budget=args.time_budget)
+                         time_budget=args.time_budget, load_from=args.load_from,
+                         resume_if_possible=args.resume_if_possible)
     Runner.from_cfg(cfg).train()
 
 

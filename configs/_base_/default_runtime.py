@@ -5,8 +5,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # keep the latest and the best checkpoint by validation pixel error
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=1,
+    # keep the latest and the best checkpoint by validation pixel error; crash-safe saves
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, max_keep_ckpts=1,
                     save_best='pixel_error', rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # checkpoints load with torch.load(weights_only=True): no pickled numpy objects inside

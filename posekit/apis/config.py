@@ -1,19 +1,22 @@
 """Load a config (custom imports) and prepare it before building a Runner: toy data,
 codec and metainfo, work dir, AMP."""
-import glob
 import importlib.util
 import os.path as osp
 import sys
 from typing import Optional
 
-import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
 from posekit.datasets.toy import ensure_toy_data
 from posekit.engine.amp import amp_optim_wrapper
-from posekit.models.trackers import CheckpointMismatchError
+from posekit.engine.distributed import on_main_process_first, setup_distributed
+from posekit.registry import MODELS
+from .checkpoints import (CheckpointFileError, check_checkpoint_keypoints, check_resumable,
+                          latest_checkpoint, load_state_dict_strictly, read_checkpoint,
+                          resolve_checkpoint)
 from .config_checks import check_model_parts, check_train_config
 from .model_info import fill_model_info, label_keypoint_names
 
@@ -82,27 +85,62 @@ def default_work_dir(config_path: str) -> str:
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
-def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=None,
-                         amp: bool = False, time_budget: Optional[float] = None) -> Config:
+def choose_start(cfg: Config, resume: Optional[str], load_from: Optional[str],
+                 resume_if_possible: bool) -> None:
+    """Set ``cfg.resume`` / ``cfg.load_from`` after checking the checkpoint they name.
+
+    Args:
+        cfg: The config, ``cfg.work_dir`` set.
+        resume: None, ``'auto'`` (the work dir's ``last_checkpoint``) or a checkpoint path.
+        load_from: A checkpoint whose weights start a new training (no optimizer state).
+        resume_if_possible: Resume from the work dir's ``last_checkpoint`` when there is
+            one, else start a new training.
+
+    Raises:
+        CheckpointFileError: No checkpoint to resume from, an unreadable one, or one
+            without optimizer / scheduler state.
+    """
+    if resume == 'auto' or (resume_if_possible and resume is None):
+        resume = latest_checkpoint(cfg.work_dir)
+        if resume is None and not resume_if_possible:
+            raise CheckpointFileError(
+                f'--resume: no checkpoint in {cfg.work_dir} (no last_checkpoint file); '
+                'train without --resume, or use --resume-if-possible')
+        if resume is None:
+            print_log(f'no checkpoint in {cfg.work_dir}: starting a new training',
+                      logger='current')
+    if resume is not None:
+        check_resumable(resume, cfg)
+        cfg.resume, cfg.load_from = True, resume
+    elif load_from is not None:
+        read_checkpoint(load_from)
+        cfg.resume, cfg.load_from = False, load_from
+
+
+def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
+                         resume: Optional[str] = None, amp: bool = False,
+                         time_budget: Optional[float] = None, load_from: Optional[str] = None,
+                         resume_if_possible: bool = False) -> Config:
     """Apply the training CLI's options and fill what the config leaves open.
 
     Args:
         cfg: The loaded config (``cfg.filename`` set).
         work_dir: Output folder; default ``cfg.work_dir`` or ``work_dirs/<stem>``.
-        resume: None, ``'auto'`` (latest checkpoint of the work dir) or a checkpoint path.
+        resume: None, ``'auto'`` (latest checkpoint of the work dir) or a checkpoint path
+            (see :func:`choose_start`).
         amp: Mixed precision on the current device (see :func:`amp_optim_wrapper`).
         time_budget: Minutes of training after which the current epoch is the last
             (adds a ``TimeBudgetHook``); None trains for ``train_cfg.max_epochs``.
+        load_from: A checkpoint whose weights (only) start the training.
+        resume_if_possible: Resume when the work dir has a checkpoint, else start fresh.
 
     Returns:
         The same config, modified.
     """
     check_train_config(cfg)
+    setup_distributed(cfg)
     cfg.work_dir = work_dir or cfg.get('work_dir') or default_work_dir(cfg.filename)
-    if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif resume:
-        cfg.resume, cfg.load_from = True, resume
+    choose_start(cfg, resume, load_from, resume_if_possible)
     if amp:
         cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper)
         cfg.model.channels_last = True
@@ -113,55 +151,42 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=Non
     if time_budget is not None:
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
             dict(type='TimeBudgetHook', minutes=time_budget)]
-    prepare_data(cfg)
+    on_main_process_first(cfg, prepare_data)
     fill_model_info(cfg)
     print_log(f'work dir: {cfg.work_dir}', logger='current')
     return cfg
 
 
-def resolve_checkpoint(path: str) -> str:
-    """A checkpoint file, or the best (else the last) checkpoint of a work dir.
+def check_checkpoint_fits(cfg: Config, checkpoint: str) -> None:
+    """Build the config's model and load the checkpoint strictly, before any output exists.
+
+    mmengine's ``load_from`` loads non-strictly (a log warning for a checkpoint of another
+    model); this check makes such a checkpoint an error.
 
     Raises:
-        FileNotFoundError: Nothing to load at ``path``.
+        CheckpointMismatchError: Missing or unexpected tensors (names both heads).
     """
-    if osp.isdir(path):
-        best = sorted(glob.glob(osp.join(path, 'best_*.pth')), key=osp.getmtime)
-        last = osp.join(path, 'last_checkpoint')
-        if best:
-            return best[-1]
-        if osp.isfile(last):
-            with open(last) as f:
-                return f.read().strip()
-        raise FileNotFoundError(f'no best_*.pth or last_checkpoint in {path}')
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
-    return path
-
-
-def check_checkpoint_keypoints(checkpoint: str, num_keypoints: int) -> None:
-    """Fail early, naming the file, when a checkpoint was trained for another keypoint count.
-
-    Raises:
-        CheckpointMismatchError: The checkpoint's dataset had another number of keypoints.
-    """
-    meta = torch.load(checkpoint, map_location='cpu', weights_only=True, mmap=True).get(
-        'meta', {})
-    names = meta.get('dataset_meta', {}).get('keypoint_names')
-    if names is not None and len(names) != num_keypoints:
-        raise CheckpointMismatchError(
-            f'{checkpoint} was trained for {len(names)} keypoints ({names}); the config\'s '
-            f'labels have {num_keypoints}')
+    init_default_scope(cfg.get('default_scope', 'posekit'))
+    load_state_dict_strictly(MODELS.build(cfg.model), read_checkpoint(checkpoint), checkpoint,
+                             cfg)
 
 
 def prepare_test_config(cfg: Config, checkpoint: str, work_dir: Optional[str] = None
                         ) -> Config:
-    """Point a config at a checkpoint (file or work dir) and write test outputs next to it."""
+    """Point a config at a checkpoint (file or work dir) and write test outputs next to it.
+
+    Raises:
+        FileNotFoundError: No checkpoint at ``checkpoint``.
+        CheckpointFileError: The file is not a readable checkpoint.
+        CheckpointMismatchError: The checkpoint is of another model or keypoint count.
+    """
     check_model_parts(cfg)
+    setup_distributed(cfg)
     checkpoint = resolve_checkpoint(checkpoint)
-    prepare_data(cfg)
+    on_main_process_first(cfg, prepare_data)
     check_checkpoint_keypoints(checkpoint, len(label_keypoint_names(cfg, 'test_dataloader')))
     fill_model_info(cfg, 'test_dataloader')
+    check_checkpoint_fits(cfg, checkpoint)
     cfg.work_dir = work_dir or osp.dirname(osp.abspath(checkpoint))
     cfg.load_from, cfg.resume = checkpoint, False
     for metric in cfg.get('test_evaluator', []):

@@ -16,7 +16,6 @@ import copy
 import os
 from typing import Union
 
-import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -26,6 +25,7 @@ from posekit.inference import (VideoInference, VideoOutputs, VideoPrediction,
                                temporal_norm, write_test_outputs, write_video_outputs)
 from posekit.models.trackers import CheckpointMismatchError, PoseTracker
 from posekit.registry import MODELS
+from .checkpoints import load_state_dict_strictly, read_checkpoint
 from .config import load_config, prepare_data, resolve_checkpoint
 from .config_checks import check_model_parts
 from .model_info import fill_model_info, label_keypoint_names
@@ -72,7 +72,9 @@ def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu'
 
     Raises:
         FileNotFoundError: No checkpoint at ``checkpoint``.
-        CheckpointMismatchError: The checkpoint's tensors or keypoints do not fit the config.
+        CheckpointFileError: The file is not a readable checkpoint.
+        CheckpointMismatchError: The checkpoint's tensors or keypoints do not fit the config
+            (the message names the config's head and the checkpoint's head).
         ValueError: The config's test pipeline (``test_dataloader.dataset.pipeline``) does
             not give every frame one input size.
     """
@@ -80,17 +82,10 @@ def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu'
         else copy.deepcopy(config)
     check_model_parts(cfg)
     path = resolve_checkpoint(checkpoint)
-    state = torch.load(path, map_location='cpu', weights_only=True)
+    state = read_checkpoint(path)
     dataset_meta = _dataset_meta(cfg, state)
     init_default_scope(cfg.get('default_scope', 'posekit'))
     model = MODELS.build(cfg.model)
-    try:
-        model.load_state_dict(state.get('state_dict', state), strict=True)
-    except CheckpointMismatchError as error:
-        raise CheckpointMismatchError(f'{path}: {error}') from None
-    except RuntimeError as error:
-        reason = ' '.join(str(error).split())  # torch's message spans several lines
-        raise CheckpointMismatchError(f'{path} does not fit the model built from the config: '
-                                      f'{reason}') from None
+    load_state_dict_strictly(model, state, path, cfg)
     prepare_for_inference(model, cfg, dataset_meta)
     return model.to(device)

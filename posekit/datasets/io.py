@@ -9,14 +9,14 @@ which are joined with ``/``. An empty cell is a missing label (NaN).
 import csv
 import glob
 import math
-import os
 import os.path as osp
-import tempfile
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
+
+from posekit.atomic_io import atomic_output
 
 HEADER_NAMES = ('scorer', 'bodyparts', 'coords')
 EXTRA_COORDS = ('visible', 'likelihood')
@@ -277,18 +277,12 @@ def to_dataframe(index: Sequence, keypoint_names: Sequence[str], keypoints: np.n
 
 
 def write_csv_atomic(df: pd.DataFrame, path: str) -> None:
-    """Write ``df`` to ``path`` through a temporary file, so a crash never leaves half a file."""
-    out_dir = osp.dirname(osp.abspath(path))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.csv.tmp')
-    try:
-        with os.fdopen(fd, 'w', newline='') as f:
-            df.to_csv(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Write ``df`` to ``path`` through a temporary file, so a crash never leaves half a file.
+
+    The file gets the mode a plain ``open`` would give (``0o666`` minus the umask).
+    """
+    with atomic_output(path) as tmp, open(tmp, 'w', newline='') as f:
+        df.to_csv(f)
 
 
 def write_dlc_csv(path: str, index: Sequence, keypoint_names: Sequence[str],

@@ -1,6 +1,4 @@
 """Draw predicted keypoints onto a video's frames and write an mp4 (OpenCV, ``mp4v``)."""
-import os
-import os.path as osp
 from collections.abc import Sequence
 from typing import Optional, Union
 
@@ -9,6 +7,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+from posekit.atomic_io import atomic_output
 from posekit.datasets.io import from_dataframe
 from posekit.datasets.video_io import open_video, read_frames, video_info
 
@@ -73,7 +72,8 @@ def write_labeled_video(video_path: str, predictions: Predictions, out_path: str
         predictions: A DLC-format DataFrame (one row per frame, e.g. from
             ``predict_video``) or ``(keypoints (T, K, 2), confidences (T, K) or None)``, in
             frame pixels.
-        out_path: The ``.mp4`` to write (``mp4v``; folders are created).
+        out_path: The ``.mp4`` to write (``mp4v``; folders are created). It is written
+            under a temporary name in the same folder and renamed when complete.
         conf_threshold: Keypoints with a lower confidence are not drawn; with NaN
             confidences (models without any) all keypoints are drawn.
         colormap: matplotlib colormap giving each keypoint its colour.
@@ -103,21 +103,21 @@ def write_labeled_video(video_path: str, predictions: Predictions, out_path: str
                          f'frames of {video_path}')
     colors = keypoint_colors(num_keypoints, colormap)
     radius = radius or max(2, round(min(info.width, info.height) / 100))
-    os.makedirs(osp.dirname(osp.abspath(out_path)), exist_ok=True)
-    writer = cv2.VideoWriter(out_path, cv2.VideoWriter_fourcc(*'mp4v'), info.fps or 30.,
-                             (info.width, info.height))
-    if not writer.isOpened():
-        raise OSError(f'OpenCV cannot write {out_path} with the mp4v codec')
-    reader = open_video(video_path)
-    try:
-        for start in range(0, num_frames, chunk_size):
-            frames = read_frames(reader, range(start, min(start + chunk_size, num_frames)))
-            for t, rgb in enumerate(frames, start):
-                frame = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-                draw_keypoints(frame, keypoints[t], confidences[t], colors, conf_threshold,
-                               radius, f'frame {t}' if banner else None)
-                writer.write(frame)
-    finally:
-        writer.release()
-        del reader
+    with atomic_output(out_path) as tmp:  # a killed run leaves no unplayable mp4
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), info.fps or 30.,
+                                 (info.width, info.height))
+        if not writer.isOpened():
+            raise OSError(f'OpenCV cannot write {out_path} with the mp4v codec')
+        reader = open_video(video_path)
+        try:
+            for start in range(0, num_frames, chunk_size):
+                frames = read_frames(reader, range(start, min(start + chunk_size, num_frames)))
+                for t, rgb in enumerate(frames, start):
+                    frame = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+                    draw_keypoints(frame, keypoints[t], confidences[t], colors, conf_threshold,
+                                   radius, f'frame {t}' if banner else None)
+                    writer.write(frame)
+        finally:
+            writer.release()
+            del reader
     return out_path

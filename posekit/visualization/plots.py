@@ -3,8 +3,6 @@
 Figures are drawn on their own Agg canvas, never through ``pyplot``, so plotting works
 headless and leaves no global figure state behind.
 """
-import os
-import os.path as osp
 from typing import Optional
 
 import matplotlib
@@ -13,6 +11,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from posekit.atomic_io import atomic_output
 from posekit.datasets.io import from_dataframe
 
 #: Colours of the splits in every plot.
@@ -21,9 +20,10 @@ SPLIT_COLORS = {'train': 'tab:blue', 'validation': 'tab:orange', 'test': 'tab:gr
 
 
 def _save(fig: Figure, path: str) -> str:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    """Write ``fig`` to ``path`` atomically (temporary file in the same folder, renamed)."""
     FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=100)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=100)
     return path
 
 

@@ -1,4 +1,5 @@
 """Training hooks."""
+from .atomic_checkpoint import AtomicCheckpointHook
 from .backbone_unfreeze import BackboneUnfreezeHook, backbone_lr_ratio
 from .pca_fit import PCAFitHook
 from .predict_videos import PredictVideosHook
@@ -6,5 +7,6 @@ from .safe_checkpoint import SafeCheckpointHook
 from .time_budget import TimeBudgetHook
 from .unsupervised_warmup import UnsupervisedWarmupHook
 
-__all__ = ['BackboneUnfreezeHook', 'PCAFitHook', 'PredictVideosHook', 'SafeCheckpointHook',
-           'TimeBudgetHook', 'UnsupervisedWarmupHook', 'backbone_lr_ratio']
+__all__ = ['AtomicCheckpointHook', 'BackboneUnfreezeHook', 'PCAFitHook', 'PredictVideosHook',
+           'SafeCheckpointHook', 'TimeBudgetHook', 'UnsupervisedWarmupHook',
+           'backbone_lr_ratio']

@@ -1,5 +1,6 @@
 """Fit the model's fittable losses (PCA and plug-ins) on the training labels before training."""
 import numpy as np
+from mmengine.dist import broadcast
 from mmengine.hooks import Hook
 
 from posekit.models.losses.fittable import fittable_losses
@@ -36,6 +37,9 @@ class PCAFitHook(Hook):
     checkpoint (``--resume`` or ``load_from``) is already fitted and is kept as saved: its fit
     is part of the model's state. Were the order reversed, the fit would simply be overwritten
     by the checkpoint's buffers; either way the checkpoint's fit is used.
+
+    In distributed training every rank fits on the same (unsharded) labels, which gives the
+    same fit; the fitted buffers are then broadcast from rank 0 so the ranks agree exactly.
     """
 
     priority = 'VERY_HIGH'
@@ -51,5 +55,7 @@ class PCAFitHook(Hook):
             if keypoints is None:
                 keypoints = training_keypoints(runner.train_dataloader.dataset)
             loss.fit(keypoints)
+            for buffer in loss.buffers():  # every rank fits the same labels; make sure
+                broadcast(buffer, src=0)
             runner.logger.info(f'PCAFitHook: fitted {name} on the labels of {len(keypoints)} '
                                f'training frames{_summary(loss)}')
