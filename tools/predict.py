@@ -16,6 +16,7 @@ from posekit.apis.cli import run_cli
 from posekit.apis.config import resolve_checkpoint
 from posekit.datasets.video_io import VideoReadError, list_videos
 from posekit.inference import write_video_outputs
+from posekit.inference.formats import parse_formats, write_formats
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,7 +34,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default='cpu', help="e.g. 'cpu' or 'cuda:0'")
     parser.add_argument('--conf-threshold', type=float, default=0.05,
                         help='keypoints below this confidence are not drawn')
+    # issue 15: other tools' formats, ensembles and smoothing
+    parser.add_argument('--format', type=format_list, default=['csv'],
+                        help='comma-separated output formats: csv (always written), h5 '
+                        '(DeepLabCut), nwb (ndx-pose); e.g. csv,h5,nwb')
     return parser.parse_args()
+
+
+def format_list(text: str) -> list[str]:
+    """``--format``'s value as a list of names (argparse reports a bad one)."""
+    try:
+        return parse_formats(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def expand_videos(items: list[str]) -> tuple[list[str], list[str]]:
@@ -61,6 +74,9 @@ def main() -> None:
             outputs = write_video_outputs(
                 model, video, out_dir, batch_size=args.batch_size, save_video=args.save_video,
                 save_heatmaps=args.save_heatmaps, conf_threshold=args.conf_threshold)
+            outputs.paths += write_formats(  # issue 15: --format
+                outputs.predictions, osp.join(out_dir, osp.splitext(osp.basename(video))[0]),
+                video, args.format, model.metainfo)
         except (FileNotFoundError, VideoReadError) as error:
             message = str(error) if isinstance(error, VideoReadError) \
                 else f'video not found: {video}'
