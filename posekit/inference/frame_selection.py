@@ -34,7 +34,7 @@ _TABLE_SUFFIXES = {'ensemble_var': ('_ensemble_variance',),
                    'temporal': ('_temporal_norm',)}
 _NOT_PREDICTIONS = ('_temporal_norm', '_pca_singleview_error', '_pca_multiview_error',
                     '_pixel_error', '_ensemble_variance', '_ensemble_mean',
-                    '_ensemble_median', '_eks')
+                    '_ensemble_median', '_eks', '_kalman', '_savgol')
 
 
 @dataclass(frozen=True)
