@@ -116,3 +116,23 @@ def test_select_frames_names_a_missing_signal(ensemble, tmp_path):
                  '--videos', root / 'clip.mp4', '--project-dir', tmp_path, check=False)
     assert result.returncode == 1
     assert "no predictions with a 'pca' signal" in result.stderr
+
+
+def test_predict_one_model_with_formats_and_smoothing(ensemble, tmp_path):
+    pytest.importorskip('tables', reason="the 'h5' extra (pip install 'posekit[h5]') is not "
+                                         'installed')
+    pytest.importorskip('ndx_pose', reason="the 'nwb' extra (pip install 'posekit[nwb]') is "
+                                           'not installed')
+    root, _ = ensemble
+    result = run('tools/predict.py', 'configs/heatmap.py', root / 'ens' / 'member0_seed0',
+                 root / 'clip.mp4', '--format', 'csv,h5,nwb', '--smooth', 'savgol',
+                 '--out-dir', tmp_path, '--batch-size', '8')
+    preds = tmp_path / 'video_preds'
+    for name in ('clip.csv', 'clip.h5', 'clip.nwb', 'clip_savgol.csv'):
+        assert str(preds / name) in result.stdout
+    csv = pd.read_csv(preds / 'clip.csv', header=[0, 1, 2], index_col=0)
+    np.testing.assert_allclose(pd.read_hdf(preds / 'clip.h5').to_numpy(), csv.to_numpy())
+    bad = run('tools/predict.py', 'configs/heatmap.py', root / 'ens' / 'member0_seed0',
+              root / 'clip.mp4', '--format', 'csv,xls', check=False)
+    assert bad.returncode == 2
+    assert "--format: unknown format 'xls'; choose from csv,h5,nwb" in bad.stderr

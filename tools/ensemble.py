@@ -51,9 +51,11 @@ def main() -> None:
     if args.members:
         if train_args:
             raise ValueError(f'--members trains nothing; unexpected arguments {train_args}')
-        members = [dict(work_dir=m, seed=None,
-                        config=member_config(m, args.config) if osp.isdir(m) else args.config)
-                   for m in args.members if resolve_checkpoint(m)]
+        members = []
+        for member in args.members:
+            resolve_checkpoint(member)  # names a member without a checkpoint
+            members.append(dict(work_dir=member, seed=None, config=member_config(
+                member, args.config) if osp.isdir(member) else args.config))
     else:
         if len(set(args.seeds)) != len(args.seeds):
             raise ValueError(f'--seeds must differ, got {args.seeds}')

@@ -71,8 +71,16 @@ def stack_members(members: Sequence[pd.DataFrame]) -> tuple[list[str], np.ndarra
     return names, np.stack(keypoints), np.stack(likelihoods)
 
 
-def _nan_reduce(reduce, values: np.ndarray) -> np.ndarray:
-    """``reduce(values, axis=0)`` ignoring NaN, NaN (without a warning) where all are NaN."""
+def nan_reduce(reduce, values: np.ndarray) -> np.ndarray:
+    """A NaN-ignoring reduction over the members' axis, without warnings for empty slices.
+
+    Args:
+        reduce: ``np.nanmean``, ``np.nanmedian``, ``np.nanvar``…
+        values: ``(M, ...)`` values of ``M`` members.
+
+    Returns:
+        ``reduce(values, axis=0)``, NaN where every member is NaN.
+    """
     out = np.full(values.shape[1:], np.nan)
     some = np.isfinite(values).any(axis=0)
     out[some] = reduce(values[:, some], axis=0)
@@ -94,10 +102,10 @@ def ensemble_statistics(members: Sequence[pd.DataFrame]) -> dict[str, pd.DataFra
     index = members[0].index
     stats = {}
     for key, reduce in (('mean', np.nanmean), ('median', np.nanmedian)):
-        stats[key] = to_dataframe(index, names, _nan_reduce(reduce, keypoints),
-                                  likelihood=_nan_reduce(reduce, likelihoods),
+        stats[key] = to_dataframe(index, names, nan_reduce(reduce, keypoints),
+                                  likelihood=nan_reduce(reduce, likelihoods),
                                   scorer='ensemble')
-    variance = _nan_reduce(np.nanvar, keypoints).sum(axis=-1)
+    variance = nan_reduce(np.nanvar, keypoints).sum(axis=-1)
     stats['variance'] = pd.DataFrame(variance, index=index, columns=names)
     return stats
 

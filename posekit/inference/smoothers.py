@@ -27,7 +27,7 @@ from mmengine.logging import print_log
 
 from posekit.datasets.io import write_csv_atomic
 from .eks import FIELDS, eks_available, eks_smooth
-from .ensemble import stack_members
+from .ensemble import nan_reduce, stack_members
 from .smoothing import kalman_smooth, savgol_smooth
 
 SMOOTHERS = ('eks', 'kalman', 'savgol')
@@ -47,17 +47,6 @@ class Smoothed:
     method: str
     table: pd.DataFrame
     params: list[float]
-
-
-def _median_and_variance(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(T, K, 2)`` median over members and variance (NaN-aware; zero for one member)."""
-    with np.errstate(all='ignore'):
-        finite = np.isfinite(keypoints).any(axis=0)
-        median, variance = np.full(keypoints.shape[1:], np.nan), np.full(keypoints.shape[1:],
-                                                                           np.nan)
-        median[finite] = np.nanmedian(keypoints[:, finite], axis=0)
-        variance[finite] = np.nanvar(keypoints[:, finite], axis=0)
-    return median, variance
 
 
 def _table(names: Sequence[str], fields: np.ndarray, likelihood: np.ndarray, method: str,
@@ -97,10 +86,8 @@ def smooth_members(members: Sequence[pd.DataFrame], method: str = 'eks',
         print_log(f'EKS cannot smooth {reason}: using the plain Kalman smoother instead',
                   logger='current')
         method = 'kalman'
-    with np.errstate(all='ignore'):
-        likelihood = np.nanmedian(likelihoods, axis=0) if np.isfinite(likelihoods).any() \
-            else np.full(likelihoods.shape[1:], np.nan)
-    median, variance = _median_and_variance(keypoints)
+    likelihood = nan_reduce(np.nanmedian, likelihoods)
+    median, variance = nan_reduce(np.nanmedian, keypoints), nan_reduce(np.nanvar, keypoints)
     t, k = median.shape[:2]
     if method == 'eks':
         fields, params = eks_smooth(keypoints, likelihoods, names, views, smooth_param)
