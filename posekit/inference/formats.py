@@ -123,7 +123,8 @@ def write_nwb(df: pd.DataFrame, path: str, video: str, fps: float,
             the ``Skeleton``'s edges.
 
     Returns:
-        ``path``.
+        ``path``. The file's ``session_start_time`` is the Unix epoch (posekit does not know
+        when the video was recorded; set it with pynwb before archiving).
 
     Raises:
         ImportError: ``pynwb`` or ``ndx-pose`` is not installed.
