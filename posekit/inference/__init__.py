@@ -15,7 +15,14 @@ Modules, each with one job:
 - ``metrics``: temporal norm, PCA errors, pixel errors, jumps, :func:`video_metrics`;
 - ``ground_truth``: per-frame ground truth and occlusion flags of test videos;
 - ``writers``: a video's ``video_preds/`` files and ``tools/test.py``'s derived outputs;
-- ``evaluation``: the config's ``test_videos`` against their ground truth.
+- ``evaluation``: the config's ``test_videos`` against their ground truth;
+- ``formats``: DeepLabCut ``.h5`` and NWB (``ndx-pose``) prediction files;
+- ``ensemble``: several members' predictions of a video, their mean, median and variance;
+- ``smoothing``: plain constant-velocity Kalman (RTS) and Savitzky–Golay smoothers;
+- ``eks``: the Ensemble Kalman Smoother of the ``ensemble-kalman-smoother`` package;
+- ``smoothers``: one video's members smoothed by EKS / Kalman / Savitzky–Golay, written;
+- ``frame_selection``: frames ranked by uncertainty, the next ones to label picked;
+- ``label_queue``: picked frames extracted as PNGs and appended to a label CSV.
 
 The public names are re-exported by ``posekit.apis`` (docs/outputs.md).
 """
