@@ -31,6 +31,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--save-heatmaps', action='store_true',
                         help='write every frame\'s heatmaps to <stem>_heatmaps.npy')
     parser.add_argument('--device', default='cpu', help="e.g. 'cpu' or 'cuda:0'")
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16/fp16 backbone with channels-last where the device supports '
+                        'it (head and keypoint decoding stay float32)')
     parser.add_argument('--conf-threshold', type=float, default=0.05,
                         help='keypoints below this confidence are not drawn')
     return parser.parse_args()
@@ -54,7 +57,7 @@ def main() -> None:
     videos, errors = expand_videos(args.videos)
     for message in errors:
         print(f'error: {message}', file=sys.stderr)
-    model = init_model(args.config, checkpoint, args.device) if videos else None
+    model = init_model(args.config, checkpoint, args.device, args.amp) if videos else None
     summaries = []
     for video in videos:
         try:
