@@ -64,9 +64,12 @@ def check_out_dir(path: str) -> str:
         ValueError: It is a file, a parent is a file, it cannot be created, or it is not
             writable.
     """
-    path = osp.abspath(path)
-    if osp.exists(path) and not osp.isdir(path):
-        raise ValueError(f'output folder {path} is a file')
+    path = existing = osp.abspath(path)
+    while not osp.exists(existing):
+        existing = osp.dirname(existing)
+    if not osp.isdir(existing):
+        where = '' if existing == path else f': {existing}'
+        raise ValueError(f'output folder {path}{where} is a file')
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as error:

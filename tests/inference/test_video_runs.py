@@ -92,8 +92,9 @@ def test_out_dir_checks_and_summary(tmp_path):
     (tmp_path / 'file').write_text('')
     with pytest.raises(ValueError, match=f'^output folder {tmp_path / "file"} is a file$'):
         check_out_dir(str(tmp_path / 'file'))
-    with pytest.raises(ValueError, match='^cannot create output folder .*file/sub: Not a dir'):
-        check_out_dir(str(tmp_path / 'file' / 'sub'))
+    with pytest.raises(ValueError, match=f'^output folder {tmp_path}/file/a/b: '
+                                         f'{tmp_path}/file is a file$'):
+        check_out_dir(str(tmp_path / 'file' / 'a' / 'b'))
     assert check_out_dir(str(tmp_path / 'new' / 'dir')) == str(tmp_path / 'new' / 'dir')
     table = write_summary([VideoStatus('/v/a.mp4', 'a', 'done', 40, 20., 0.5),
                            VideoStatus('/v/b.mp4', 'b', 'failed', error='broken')],
