@@ -3,8 +3,9 @@
 Writes ``predictions.csv`` and ``predictions_pixel_error.csv`` into the work dir (by default
 the checkpoint's folder), ``predictions_pca_*_error.csv`` for models with fitted PCA losses,
 the pictures ``predictions_pixel_error.png`` and ``predictions_calibration.png``, and prints
-the metrics per split. ``--amp`` runs the backbone in bf16 (fp16 on older GPUs). When the config lists ``test_videos``, each is predicted into
+the metrics per split. When the config lists ``test_videos``, each is predicted into
 ``video_preds/`` and its video metrics are printed with the others (docs/outputs.md).
+``--amp`` runs the backbone in bf16 (fp16 on older GPUs), head and decoding in float32.
 """
 import argparse
 import os.path as osp

@@ -1,9 +1,11 @@
 """Processes started by torchrun for prediction: one device each, results gathered.
 
-CPU ranks use gloo and make no CUDA call; each takes an equal share of the machine's cores
-(``torch.set_num_threads(max(1, cores // LOCAL_WORLD_SIZE))``, overriding torchrun's
-``OMP_NUM_THREADS=1``). CUDA ranks use nccl, one GPU per local rank. The process group
-waits up to a week at a collective, since ranks finish their videos at different times.
+CPU ranks use gloo and make no CUDA call; each takes an equal share of the machine's cores:
+it is pinned to its own ``cores // LOCAL_WORLD_SIZE`` cores (at least one) and runs as many
+torch threads (overriding torchrun's ``OMP_NUM_THREADS=1``), so decoding goes between model
+calls unless a rank has cores to spare (``posekit.inference.prefetch.spare_cpu``). CUDA
+ranks use nccl, one GPU per local rank. The process group waits up to a week at a
+collective, since ranks finish their videos at different times.
 """
 import datetime
 import os
@@ -32,11 +34,23 @@ class RankInfo:
     device: str
 
 
-def available_cores() -> int:
-    """Cores this process may run on."""
-    if hasattr(os, 'sched_getaffinity'):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+def pin_to_share(local_rank: int, local_world: int) -> int:
+    """Pin this process to its share of the cores it may run on; returns the share's size.
+
+    Args:
+        local_rank: This process's rank on the machine.
+        local_world: Processes on the machine.
+
+    Returns:
+        ``max(1, cores // local_world)``; without ``sched_setaffinity`` nothing is pinned.
+    """
+    if not hasattr(os, 'sched_setaffinity'):
+        return max(1, (os.cpu_count() or 1) // local_world)
+    cores = sorted(os.sched_getaffinity(0))
+    size = max(1, len(cores) // local_world)
+    first = (local_rank * size) % len(cores)
+    os.sched_setaffinity(0, cores[first:first + size])
+    return size
 
 
 def init_ranks(launcher: str, device: str) -> RankInfo:
@@ -64,7 +78,7 @@ def init_ranks(launcher: str, device: str) -> RankInfo:
         backend = 'nccl'
     else:
         local_world = int(os.environ.get('LOCAL_WORLD_SIZE', os.environ['WORLD_SIZE']))
-        torch.set_num_threads(max(1, available_cores() // local_world))
+        torch.set_num_threads(pin_to_share(local_rank, local_world))
         backend = 'gloo'
     dist.init_process_group(backend, timeout=TIMEOUT)
     return RankInfo(dist.get_rank(), dist.get_world_size(), device)

@@ -57,7 +57,8 @@ class _BackboneAutocast:
         return type(output)(x.float() if isinstance(x, Tensor) else x for x in output)
 
 
-def set_amp(model: nn.Module, enabled: bool) -> nn.Module:
+def set_amp(model: nn.Module, enabled: bool, dtype: Optional[torch.dtype] = None
+            ) -> nn.Module:
     """Run a model's backbone under bf16/fp16 autocast (see the module docstring), or not.
 
     Sets ``model.amp_dtype`` (None when disabled, or when the device has no fast low
@@ -70,6 +71,8 @@ def set_amp(model: nn.Module, enabled: bool) -> nn.Module:
         model: A ``PoseTracker`` on its device (``.to(device)`` afterwards keeps the hooks
             but not the dtype choice: call again after moving it).
         enabled: Mixed precision on or off.
+        dtype: ``torch.bfloat16`` or ``torch.float16`` instead of the device's choice
+            (:func:`amp_dtype`).
 
     Returns:
         The same model.
@@ -77,11 +80,12 @@ def set_amp(model: nn.Module, enabled: bool) -> nn.Module:
     for handle in getattr(model, '_amp_hooks', ()):
         handle.remove()
     model._amp_hooks = []
-    model.amp_dtype = amp_dtype(next(model.parameters()).device) if enabled else None
+    device = next(model.parameters()).device
+    model.amp_dtype = (dtype or amp_dtype(device)) if enabled else None
     if model.amp_dtype is not None:
         model.to(memory_format=torch.channels_last)
         model.data_preprocessor.channels_last = True
-        hooks = _BackboneAutocast(next(model.parameters()).device.type, model.amp_dtype)
+        hooks = _BackboneAutocast(device.type, model.amp_dtype)
         model._amp_hooks = [model.backbone.register_forward_pre_hook(hooks.enter),
                             model.backbone.register_forward_hook(hooks.exit, always_call=True)]
     return model

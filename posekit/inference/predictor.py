@@ -128,7 +128,8 @@ class VideoInference:
             the backbone features of all ``n + 2c`` frames.
         """
         known = 0 if known_features is None else len(known_features)
-        inputs = self.model.data_preprocessor.normalize(frames[known:].to(self.device))
+        inputs = self.model.data_preprocessor.normalize(
+            frames[known:].to(self.device, non_blocking=True))
         matrix = input_from_frame.to(self.device).expand(len(frames), 3, 3)
         feats = self.model.extract_feat(inputs)
         if known_features is not None:
@@ -146,10 +147,14 @@ class VideoInference:
             num_frames: Frames to read (``T``).
 
         Yields:
-            One :class:`~posekit.inference.batching.FrameBatch` per model call.
+            One :class:`~posekit.inference.batching.FrameBatch` per model call (frames in
+            pinned memory when the model is on a GPU).
         """
-        yield from video_batches(path, num_frames, self.batch_size, self.model.frame_pipeline,
-                                 self.context)
+        for batch in video_batches(path, num_frames, self.batch_size,
+                                   self.model.frame_pipeline, self.context):
+            if self.device.type == 'cuda':  # page-locked: the copy to the GPU is asynchronous
+                batch.frames = batch.frames.pin_memory()
+            yield batch
 
     def _batches(self, path: str, num_frames: int):
         """A context yielding the iterable of :meth:`decode_batches`, in a thread or not."""
