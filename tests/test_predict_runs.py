@@ -1,6 +1,7 @@
 """tools/predict.py at scale: torchrun ranks, kill and resume, equal names, bad out dirs."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,11 +68,13 @@ def test_two_torchrun_ranks_write_what_one_process_writes(checkpoint, videos, tm
     folders = [str(videos[0].parent), str(videos[3].parent)]
     alone = predict(checkpoint, *folders, '--out-dir', tmp_path / 'alone', env=one_thread())
     assert alone.returncode == 0, alone.stderr[-3000:]
-    torchrun = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
-                '--nproc-per-node', '2', 'tools/predict.py', CONFIG, str(checkpoint), *folders,
-                '--out-dir', str(tmp_path / 'ranks'), '--launcher', 'pytorch']
-    ranks = subprocess.run(torchrun, cwd=ROOT, capture_output=True, text=True,
-                           env=one_thread())
+    with socket.socket() as free:  # a free port for torchrun's rendezvous
+        free.bind(('127.0.0.1', 0))
+        port = free.getsockname()[1]
+    ranks = subprocess.run(['tools/dist_predict.sh', CONFIG, str(checkpoint), '2', *folders,
+                            '--out-dir', str(tmp_path / 'ranks')], cwd=ROOT,
+                           capture_output=True, text=True,
+                           env=dict(one_thread(), PYTHON=sys.executable, PORT=str(port)))
     assert ranks.returncode == 0, ranks.stderr[-3000:]
     for video, frames in zip(videos, LENGTHS):
         name = video.stem
@@ -137,3 +140,18 @@ def test_out_dir_that_is_a_file_fails_before_any_work(checkpoint, videos, tmp_pa
         f'error: output folder {tmp_path / "taken" / "video_preds"}: {tmp_path / "taken"} '
         'is a file']
     assert result.stdout == ''
+
+
+def test_shards_of_a_job_array_split_the_videos_longest_first(checkpoint, videos, tmp_path):
+    out = tmp_path / 'out'
+    for shard in ('1/2', '0/2'):
+        result = predict(checkpoint, videos[0].parent, videos[3].parent, '--out-dir', out,
+                         '--shard', shard, env=one_thread())
+        assert result.returncode == 0, result.stderr[-3000:]
+    # frames 40, 36, 32, 28, 24, 20: shard 0 gets 40 + 28 + 24, shard 1 36 + 32 + 20
+    for shard, members in ((0, [0, 3, 4]), (1, [1, 2, 5])):
+        table = pd.read_csv(out / 'video_preds' / f'predict_summary_{shard}of2.csv',
+                            index_col=0)
+        assert list(table.index) == [str(videos[i]) for i in members]
+        assert list(table.status) == ['done'] * 3
+    assert len(list((out / 'video_preds').glob('*.done.json'))) == 6
