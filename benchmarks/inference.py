@@ -1,154 +1,174 @@
 """Video inference throughput: ``predict_video`` end to end against the bare model.
 
-For each batch size, measured in the same run and interleaved (so that other processes on the
-machine slow both alike):
+For each backbone, precision (fp32, bf16 = ``amp=True``), batch size and number of processes,
+in frames per second summed over the processes (each process predicts the same frames; all
+start together):
 
-- ``decode``: decord alone (``read_frames`` in batches), frames per second;
-- ``decode+resize``: what the decode thread produces (``VideoInference.decode_batches``:
-  decoding and the test pipeline's image steps, i.e. the resize);
-- ``model``: the bare forward pass (normalisation, backbone, head → heatmaps) on random uint8
-  tensors of the same batch and input size, for as many frames as the video has (context
-  models: the head runs on the batch's edge-padded windows and decodes keypoints);
-- ``model+decode``: the same plus the head's keypoint decoding (soft-argmax, confidences);
-- ``end-to-end``: ``predict_video`` (decoding, model, keypoint decoding, frame-pixel
-  mapping) plus writing the CSV, with the default ``prefetch`` (decoding in a thread only
-  when there are cores to spare, see ``posekit.inference.prefetch``);
-- ``thread``, ``inline``: the same with decoding forced into a background thread / into the
-  main thread between model calls;
-- ``ratio`` = end-to-end / model (target ≥ 0.9 on CPU).
+- ``bare``: the model step alone, ``VideoInference.predict_batch`` (normalisation, backbone,
+  head, keypoint decoding, frame-pixel mapping) on random uint8 frames already at the input
+  size, as many frames as the video part;
+- ``end-to-end``: ``predict_video`` on the video part (decoding, resizing, the same model
+  step) plus writing the CSV, with the default decoding (a thread only when the process has
+  cores beyond torch's threads, ``posekit.inference.prefetch``);
+- ``ratio`` = end-to-end / bare (target ≥ 0.9).
 
-Examples::
+One process uses every core; with N processes each is pinned to ``cores / N`` cores and runs
+as many torch threads, as ``tools/predict.py --launcher pytorch`` ranks do. On a GPU (``--device
+cuda``) the table covers fp32, fp16 and bf16 with ``cudnn.benchmark`` on, one process.
 
-    python benchmarks/inference.py --config configs/heatmap.py \\
-        --video data/toy/videos_test/session3.mp4
+Example (docs/benchmarks.md)::
+
     python benchmarks/inference.py --config configs/mirror_mouse/heatmap.py \\
-        --video data/mirror-mouse-example/videos/test_vid.mp4 --batch-size 8 16 32
+        --video data/mirror-mouse-example/videos/test_vid.mp4 \\
+        --backbone resnet50 efficientnet_lite0 --batch-size 16 64 --processes 1 2
 
-Without ``--checkpoint`` the model is built untrained from the config (the speed is the same).
+The models are built untrained from the config with the backbone replaced (same speed).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from typing import Optional
 
 import torch
 from mmengine.registry import init_default_scope
 
-from posekit.apis import init_model
 from posekit.apis.config import load_config, prepare_data
 from posekit.apis.model_info import fill_model_info, label_keypoint_names
-from posekit.datasets.video_io import open_video, read_frames, video_info
-from posekit.inference import (VideoInference, predict_video, prediction_dataframe,
-                               prepare_for_inference)
+from posekit.datasets.video_io import read_frames
+from posekit.inference import VideoInference, predict_video, prepare_for_inference, set_amp
+from posekit.inference.distributed import pin_to_share
 from posekit.registry import MODELS
+
+BACKBONES = dict(resnet50=dict(type='ResNet', depth=50),
+                 efficientnet_lite0=dict(type='EfficientNetLite0', pretrained=False))
+PRECISIONS = dict(cpu=('fp32', 'bf16'), cuda=('fp32', 'fp16', 'bf16'))
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', required=True)
-    parser.add_argument('--checkpoint', help='checkpoint or work dir (default: untrained)')
     parser.add_argument('--video', required=True)
-    parser.add_argument('--batch-size', type=int, nargs='+', default=[8, 16, 32])
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='interleaved repetitions; the median is reported')
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--backbone', nargs='+', default=['resnet50'], choices=BACKBONES)
+    parser.add_argument('--batch-size', type=int, nargs='+', default=[16, 64])
+    parser.add_argument('--processes', type=int, nargs='+', default=[1, 2])
+    parser.add_argument('--frames', type=int, default=192, help='frames of the video used')
+    parser.add_argument('--repeats', type=int, default=1, help='the median is reported')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    parser.add_argument('--worker', help=argparse.SUPPRESS)  # JSON job of one process
     return parser.parse_args()
 
 
-def build_model(args: argparse.Namespace) -> torch.nn.Module:
-    if args.checkpoint:
-        return init_model(args.config, args.checkpoint, args.device)
+def build_model(config: str, backbone: str, precision: str, device: str) -> torch.nn.Module:
     init_default_scope('posekit')
-    cfg = load_config(args.config)
+    cfg = load_config(config)
+    cfg.model.backbone = BACKBONES[backbone]
     prepare_data(cfg)
     fill_model_info(cfg)
     model = MODELS.build(cfg.model)
     prepare_for_inference(model, cfg, dict(keypoint_names=label_keypoint_names(cfg)))
-    return model.to(args.device)
+    model.to(device)
+    if precision != 'fp32':
+        set_amp(model, True, dict(fp16=torch.float16, bf16=torch.bfloat16)[precision])
+    return model
 
 
-def fps(run: Callable[[], object], frames: int) -> float:
-    start = time.perf_counter()
-    run()
-    return frames / (time.perf_counter() - start)
+def worker(job: dict) -> None:
+    """One process: build, warm up, wait for 'go' on stdin, measure, print JSON."""
+    torch.set_num_threads(pin_to_share(*job['share']))
+    device = job['device']
+    if device.startswith('cuda'):
+        torch.backends.cudnn.benchmark = True
+    model = build_model(job['config'], job['backbone'], job['precision'], device)
+    with tempfile.TemporaryDirectory() as tmp:
+        video = osp.join(tmp, 'part.mp4')
+        cut(job['video'], video, job['frames'])
+        batch = job['batch_size']
+        step = VideoInference(model, batch)
+        width, height = model.input_size
+        frames = torch.randint(0, 256, (batch, 3, height, width), dtype=torch.uint8)
+        eye = torch.eye(3, dtype=torch.float64)
+
+        def bare() -> None:
+            with torch.inference_mode():
+                for _ in range(-(-job['frames'] // batch)):
+                    step.predict_batch(frames, eye)['keypoints_pred'].cpu()
+
+        def end_to_end() -> None:
+            predict_video(model, video, batch, progress=False).to_csv(osp.join(tmp, 'p.csv'))
+
+        bare()  # warm-up (allocator, oneDNN / cuDNN kernels)
+        print('ready', flush=True)
+        sys.stdin.readline()
+        result = {}
+        for name, run in (('bare', bare), ('end-to-end', end_to_end)):
+            start = time.perf_counter()
+            run()
+            result[name] = time.perf_counter() - start
+        print(json.dumps(result), flush=True)
 
 
-def measure(model: torch.nn.Module, video: str, batch_size: int, frames: int
-            ) -> dict[str, float]:
-    """One round of every measurement at one batch size (frames per second)."""
-    width, height = model.input_size
-    inputs = torch.randint(0, 256, (batch_size, 3, height, width), dtype=torch.uint8,
-                           device=next(model.parameters()).device)
-    calls = -(-frames // batch_size)
+def cut(source: str, path: str, frames: int) -> None:
+    """The first ``frames`` frames of ``source`` as an mp4v video."""
+    import cv2
+    rgb = read_frames(source, range(frames))
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 30., rgb.shape[2:0:-1])
+    for frame in rgb:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
 
-    matrix = torch.eye(3, dtype=torch.float64, device=inputs.device).expand(batch_size, 3, 3)
 
-    @torch.inference_mode()
-    def forward(decode: bool) -> None:
-        for _ in range(calls):
-            feats = model.extract_feat(model.data_preprocessor.normalize(inputs))
-            if model.num_context:  # windows of the batch's features, keypoints decoded
-                model.sequence_outputs(feats, matrix, pad='edge')
-            else:
-                model.head.predict(feats) if decode else model.head(feats)
-
-    def decode_only() -> None:
-        reader = open_video(video)
-        for start in range(0, frames, batch_size):
-            read_frames(reader, range(start, min(start + batch_size, frames)))
-
-    def decode_resize() -> None:
-        for _ in VideoInference(model, batch_size).decode_batches(video, frames):
-            pass
-
-    def end_to_end(prefetch: Optional[bool] = None) -> None:
-        if prefetch is None:
-            df = predict_video(model, video, batch_size, progress=False)
-        else:
-            run = VideoInference(model, batch_size, prefetch=prefetch).run(video, progress=False)
-            df = prediction_dataframe(model, run.keypoints, run.confidences)
-        with tempfile.TemporaryDirectory() as tmp:
-            df.to_csv(osp.join(tmp, 'preds.csv'))
-
-    forward(True)  # warm-up (allocator, oneDNN kernels)
-    return {'decode': fps(decode_only, frames), 'decode+resize': fps(decode_resize, frames),
-            'model': fps(lambda: forward(False), calls * batch_size),
-            'model+decode': fps(lambda: forward(True), calls * batch_size),
-            'end-to-end': fps(end_to_end, frames),
-            'thread': fps(lambda: end_to_end(True), frames),
-            'inline': fps(lambda: end_to_end(False), frames)}
+def measure(args: argparse.Namespace, backbone: str, precision: str, batch: int,
+            processes: int) -> dict[str, float]:
+    """Frames per second of ``processes`` simultaneous workers (summed)."""
+    procs = []
+    for rank in range(processes):
+        job = dict(config=args.config, video=args.video, backbone=backbone,
+                   precision=precision, batch_size=batch, frames=args.frames,
+                   device=args.device, share=[rank, processes])
+        procs.append(subprocess.Popen([sys.executable, __file__, '--config', args.config,
+                                       '--video', args.video, '--worker', json.dumps(job)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+    for proc in procs:
+        assert proc.stdout.readline().strip() == 'ready'
+    for proc in procs:
+        proc.stdin.write('go\n')
+        proc.stdin.flush()
+    times = [json.loads(proc.stdout.readline()) for proc in procs]
+    for proc in procs:
+        proc.wait()
+    return {key: processes * args.frames / max(t[key] for t in times)
+            for key in ('bare', 'end-to-end')}
 
 
 def main() -> None:
     args = parse_args()
-    model = build_model(args)
-    frames = video_info(args.video).num_frames
-    rounds: dict[int, list[dict[str, float]]] = {b: [] for b in args.batch_size}
-    for repeat in range(args.repeats):
-        for batch_size in args.batch_size:
-            rounds[batch_size].append(measure(model, args.video, batch_size, frames))
-            print(f'round {repeat + 1}, batch {batch_size}: ' + ', '.join(
-                f'{k} {v:.1f}' for k, v in rounds[batch_size][-1].items()), file=sys.stderr)
-    width, height = model.input_size
-    print(f'{args.video}: {frames} frames -> {width}x{height}, {args.config}, '
-          f'torch threads {torch.get_num_threads()}, {os.cpu_count()} CPUs, median of '
-          f'{args.repeats}')
-    keys = ['decode', 'decode+resize', 'model', 'model+decode', 'end-to-end', 'thread',
-            'inline']
-    mode = 'thread' if VideoInference(model).prefetch else 'inline'
-    print(f'default decoding for this model and machine: {mode}')
-    print(f'{"batch":>5} ' + ' '.join(f'{k:>13}' for k in keys) + f' {"ratio":>6}')
-    for batch_size, results in rounds.items():
-        median = {k: statistics.median(r[k] for r in results) for k in keys}
-        ratios = [r['end-to-end'] / r['model'] for r in results]
-        print(f'{batch_size:>5} ' + ' '.join(f'{median[k]:>13.1f}' for k in keys)
-              + f' {statistics.median(ratios):>6.2f}')
-    sys.stdout.flush()
+    if args.worker:
+        worker(json.loads(args.worker))
+        return
+    kind = 'cuda' if args.device.startswith('cuda') else 'cpu'
+    processes = [1] if kind == 'cuda' else args.processes
+    load = os.getloadavg()[0]
+    print(f'{args.video}: first {args.frames} frames, {args.config}, {os.cpu_count()} CPUs, '
+          f'device {args.device}, median of {args.repeats}, load average at start {load:.2f}')
+    print('| backbone | precision | batch | processes | bare fps | end-to-end fps | ratio |')
+    print('|---|---|---|---|---|---|---|')
+    for backbone in args.backbone:
+        for precision in PRECISIONS[kind]:
+            for batch in args.batch_size:
+                for count in processes:
+                    runs = [measure(args, backbone, precision, batch, count)
+                            for _ in range(args.repeats)]
+                    bare = statistics.median(r['bare'] for r in runs)
+                    e2e = statistics.median(r['end-to-end'] for r in runs)
+                    ratio = statistics.median(r['end-to-end'] / r['bare'] for r in runs)
+                    print(f'| {backbone} | {precision} | {batch} | {count} | {bare:.1f} | '
+                          f'{e2e:.1f} | {ratio:.2f} |', flush=True)
+    print(f'load average at end {os.getloadavg()[0]:.2f}')
 
 
 if __name__ == '__main__':

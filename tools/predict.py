@@ -1,17 +1,29 @@
-"""Predict videos with a trained model.
+"""Predict videos with a trained model, resumably, in one or many processes.
 
-``python tools/predict.py CONFIG CHECKPOINT VIDEO_OR_DIR [VIDEO_OR_DIR ...]`` writes, for
-each video, into ``<out dir>/video_preds/``: ``<stem>.csv`` (DLC format, frame pixels),
-``<stem>_temporal_norm.csv``, ``<stem>_pca_*_error.csv`` (models with fitted PCA losses),
-``<stem>_traces.png``, and with ``--save-video`` / ``--save-heatmaps``
-``labeled_videos/<stem>_labeled.mp4`` / ``<stem>_heatmaps.npy``. A video that is missing or
-unreadable is reported on one line and the others are still predicted (exit status 1).
+``python tools/predict.py CONFIG CHECKPOINT INPUT [INPUT ...]``: each INPUT is a video, a
+folder of videos, a glob, or a text manifest (``.txt`` / ``.lst``: one such entry per line,
+``#`` comments, relative to the manifest's folder). For each video, ``<out dir>/video_preds/``
+gets ``<name>.csv`` (DLC format, frame pixels), ``<name>_temporal_norm.csv``,
+``<name>_pca_*_error.csv`` (models with fitted PCA losses), ``<name>_traces.png``, with
+``--save-video`` / ``--save-heatmaps`` ``labeled_videos/<name>_labeled.mp4`` /
+``<name>_heatmaps.npy``, and last ``<name>.done.json``. ``<name>`` is the file stem, with
+parent folders when stems repeat (docs/outputs.md). Videos whose outputs are complete are
+skipped (``--overwrite`` predicts them again), so a killed run resumes by running the same
+command. ``predict_summary.csv`` lists every video: frames, fps, mean confidence, status
+(done / skipped / failed) and error. A video that is missing or unreadable is reported on one
+line and the others are still predicted (exit status 1).
 
-Ensembles (issue 15): with an ensemble dir (``tools/ensemble.py``) as CHECKPOINT, or with
-``--members CKPT_OR_DIR ...``, every member predicts each video: ``<stem>_member<i>.csv`` and
-``<stem>_ensemble_{mean,median,variance}.csv``. ``--smooth eks|kalman|savgol`` adds
-``<stem>_<method>.csv``; ``--format csv,h5,nwb`` adds ``.h5`` / ``.nwb`` files of the
-predictions (of the ensemble mean and the smoothed track for an ensemble).
+Many processes: ``torchrun --nproc-per-node N tools/predict.py ... --launcher pytorch``
+(or ``tools/dist_predict.sh``) shares the videos between ranks, longest first by frame count;
+``--shard I/N`` predicts the I-th of N shares without a launcher (SLURM job arrays) and writes
+``predict_summary_<I>of<N>.csv``.
+
+Other formats, ensembles and smoothing (issue 15): ``--format csv,h5,nwb`` adds ``<name>.h5``
+/ ``<name>.nwb``; ``--smooth eks|kalman|savgol`` adds ``<name>_<method>.csv`` (both before
+the done-marker, so they count in "complete"; add them to finished videos with
+``--overwrite``). With an ensemble dir (``tools/ensemble.py``) as CHECKPOINT, or with
+``--members CKPT_OR_DIR ...``, every member predicts each video: ``<name>_member<i>.csv`` and
+``<name>_ensemble_{mean,median,variance}.csv`` (one process, no resume).
 """
 import argparse
 import os.path as osp
@@ -20,29 +32,41 @@ import sys
 from posekit.apis import init_model
 from posekit.apis.cli import run_cli
 from posekit.apis.config import resolve_checkpoint
-from posekit.datasets.video_io import VideoReadError, list_videos
-from posekit.inference import write_video_outputs
 from posekit.apis.ensemble import init_members, is_ensemble_dir
+from posekit.datasets.video_io import VideoReadError
+from posekit.inference.completion import completed
 from posekit.inference.ensemble import predict_ensemble
 from posekit.inference.formats import parse_formats, write_formats
+from posekit.inference.distributed import finish, gather, init_ranks, share
+from posekit.inference.sharding import balance, frame_counts, parse_shard
 from posekit.inference.smoothers import SMOOTHERS, smooth_members, write_smoothed
+from posekit.inference.video_list import expand_inputs, output_names
+from posekit.inference.video_runs import check_out_dir, predict_many, write_summary
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Predict videos with a posekit model')
     parser.add_argument('config', help='config file the model was trained with')
     parser.add_argument('checkpoint', help='checkpoint file, or a work dir (its best checkpoint)')
-    parser.add_argument('videos', nargs='+', metavar='VIDEO_OR_DIR',
-                        help='video files and/or folders of videos')
+    parser.add_argument('videos', nargs='+', metavar='INPUT',
+                        help='video files, folders, globs and/or .txt manifests')
     parser.add_argument('--out-dir', help="output folder; files go to OUT_DIR/video_preds "
                         "(default: the checkpoint's folder)")
     parser.add_argument('--batch-size', type=int, default=16, help='frames per model call')
     parser.add_argument('--save-video', action='store_true', help='write labeled videos')
     parser.add_argument('--save-heatmaps', action='store_true',
-                        help='write every frame\'s heatmaps to <stem>_heatmaps.npy')
-    parser.add_argument('--device', default='cpu', help="e.g. 'cpu' or 'cuda:0'")
+                        help='write every frame\'s heatmaps to <name>_heatmaps.npy')
+    parser.add_argument('--device', default='cpu', help="e.g. 'cpu', 'cuda' or 'cuda:0'")
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16/fp16 backbone with channels-last where the device supports '
+                        'it (head and keypoint decoding stay float32)')
     parser.add_argument('--conf-threshold', type=float, default=0.05,
                         help='keypoints below this confidence are not drawn')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='predict videos whose outputs are already complete')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                        help="'pytorch' under torchrun: the videos are shared between ranks")
+    parser.add_argument('--shard', help='I/N: predict only the I-th (from 0) of N shares')
     # issue 15: other tools' formats, ensembles and smoothing
     parser.add_argument('--format', type=format_list, default=['csv'],
                         help='comma-separated output formats: csv (always written), h5 '
@@ -52,7 +76,7 @@ def parse_args() -> argparse.Namespace:
                         'as one ensemble (so is an ensemble dir given as CHECKPOINT)')
     parser.add_argument('--smooth', choices=SMOOTHERS,
                         help='also smooth each video: eks (ensembles; falls back to kalman), '
-                        'kalman or savgol -> <stem>_<method>.csv')
+                        'kalman or savgol -> <name>_<method>.csv')
     parser.add_argument('--smooth-param', type=float,
                         help='smoothing parameter (EKS s / Kalman q); default: chosen')
     return parser.parse_args()
@@ -66,41 +90,44 @@ def format_list(text: str) -> list[str]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def expand_videos(items: list[str]) -> tuple[list[str], list[str]]:
-    """Video files of the arguments, and one error message per argument matching none."""
-    videos, errors = [], []
-    for item in items:
-        try:
-            videos.extend(v for v in list_videos(item) if v not in videos)
-        except FileNotFoundError as error:
-            errors.append(str(error))
-    return videos, errors
+def extra_outputs(args: argparse.Namespace, model):
+    """The ``--format`` / ``--smooth`` files of one video, written after its predictions."""
+    def write(outputs, video: str, name: str, out_dir: str) -> list[str]:
+        paths = write_formats(outputs.predictions, osp.join(out_dir, name), video, args.format,
+                              model.metainfo)
+        if args.smooth:
+            paths.append(write_smoothed(smooth_members(
+                [outputs.predictions], args.smooth, smooth_param=args.smooth_param),
+                out_dir, name))
+        return paths
+    return write
 
 
 def predict_ensemble_videos(args: argparse.Namespace) -> None:
-    """Issue 15: predict with several members (and smooth); same reporting as :func:`main`."""
+    """Predict with several members (and smooth); errors reported as in :func:`main`."""
     checkpoints = [args.checkpoint] + list(args.members or [])
     default_dir = checkpoints[0] if is_ensemble_dir(checkpoints[0]) \
         else osp.dirname(osp.abspath(resolve_checkpoint(checkpoints[0])))
-    out_dir = osp.join(args.out_dir or default_dir, 'video_preds')
-    videos, errors = expand_videos(args.videos)
+    out_dir = check_out_dir(osp.join(args.out_dir or default_dir, 'video_preds'))
+    videos, errors = expand_inputs(args.videos)
     for message in errors:
         print(f'error: {message}', file=sys.stderr)
+    names = output_names(videos)
     models = init_members(checkpoints, args.config, args.device) if videos else []
     for video in videos:
         try:
-            result = predict_ensemble(models, video, out_dir, batch_size=args.batch_size)
+            result = predict_ensemble(models, video, out_dir, batch_size=args.batch_size,
+                                      name=names[video])
         except (FileNotFoundError, VideoReadError) as error:
             errors.append(str(error))
             print(f'error: {error}', file=sys.stderr)
             continue
-        stem = osp.splitext(osp.basename(video))[0]
-        tables = {f'{stem}_ensemble_mean': result.statistics['mean']}
+        tables = {f'{names[video]}_ensemble_mean': result.statistics['mean']}
         if args.smooth:
             smoothed = smooth_members(result.members, args.smooth,
                                       (models[0].metainfo or {}).get('views'), args.smooth_param)
-            result.paths.append(write_smoothed(smoothed, out_dir, stem))
-            tables[f'{stem}_{smoothed.method}'] = smoothed.table
+            result.paths.append(write_smoothed(smoothed, out_dir, names[video]))
+            tables[f'{names[video]}_{smoothed.method}'] = smoothed.table
         for name, table in tables.items():
             result.paths += write_formats(table, osp.join(out_dir, name), video, args.format,
                                           models[0].metainfo)
@@ -112,38 +139,53 @@ def predict_ensemble_videos(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    if args.members or is_ensemble_dir(args.checkpoint):  # issue 15
+    if args.members or is_ensemble_dir(args.checkpoint):
         return predict_ensemble_videos(args)
+    shard = parse_shard(args.shard) if args.shard else None
+    if shard and args.launcher != 'none':
+        raise ValueError('--shard and --launcher pytorch exclude each other')
+    summary = 'predict_summary.csv' if shard is None else \
+        f'predict_summary_{shard[0]}of{shard[1]}.csv'
     checkpoint = resolve_checkpoint(args.checkpoint)
     out_dir = osp.join(args.out_dir or osp.dirname(osp.abspath(checkpoint)), 'video_preds')
-    videos, errors = expand_videos(args.videos)
-    for message in errors:
-        print(f'error: {message}', file=sys.stderr)
-    model = init_model(args.config, checkpoint, args.device) if videos else None
-    summaries = []
-    for video in videos:
-        try:
-            outputs = write_video_outputs(
-                model, video, out_dir, batch_size=args.batch_size, save_video=args.save_video,
-                save_heatmaps=args.save_heatmaps, conf_threshold=args.conf_threshold)
-            outputs.paths += write_formats(  # issue 15: --format, --smooth
-                outputs.predictions, osp.join(out_dir, osp.splitext(osp.basename(video))[0]),
-                video, args.format, model.metainfo)
-            if args.smooth:
-                outputs.paths.append(write_smoothed(smooth_members(
-                    [outputs.predictions], args.smooth, smooth_param=args.smooth_param),
-                    out_dir, osp.splitext(osp.basename(video))[0]))
-        except (FileNotFoundError, VideoReadError) as error:
-            message = str(error) if isinstance(error, VideoReadError) \
-                else f'video not found: {video}'
+    videos, errors = expand_inputs(args.videos)
+    names = output_names(videos, reserved=[summary])
+    out_dir = check_out_dir(out_dir)
+    ranks = init_ranks(args.launcher, args.device)
+    wanted = dict(save_video=args.save_video, save_heatmaps=args.save_heatmaps)
+    if shard is not None:  # jobs start at different times: balance on frames alone
+        parts = balance(frame_counts(videos), shard[1])
+        mine = parts[shard[0]]
+    else:  # rank 0 decides, complete videos weigh nothing
+        pending = [args.overwrite or completed(out_dir, names[v], v, **wanted) is None
+                   for v in videos] if ranks.rank == 0 else None
+        parts = share(None if ranks.rank else balance(
+            [n if p else 0 for n, p in zip(frame_counts(videos), pending)],
+            ranks.world_size), ranks)
+        mine = parts[ranks.rank]
+    if ranks.rank == 0:
+        for message in errors:
             print(f'error: {message}', file=sys.stderr)
-            errors.append(message)
-            continue
-        summaries.append(
-            f'{video}: {len(outputs.predictions)} frames, {outputs.fps:.1f} fps, mean '
-            f'confidence {outputs.mean_confidence:.3f} -> {", ".join(outputs.paths)}')
-    print('\n'.join(summaries))
-    if errors:
+    model = init_model(args.config, checkpoint, ranks.device, args.amp) if mine else None
+    rows = predict_many(model, {videos[i]: names[videos[i]] for i in mine}, out_dir,
+                        overwrite=args.overwrite, batch_size=args.batch_size,
+                        conf_threshold=args.conf_threshold, progress=ranks.world_size == 1,
+                        extra=extra_outputs(args, model) if model is not None else None,
+                        **wanted)
+    rows = gather(rows, ranks)
+    failed = [row for row in rows if row.status == 'failed']
+    if ranks.rank == 0:
+        order = {video: i for i, video in enumerate(videos)}
+        rows.sort(key=lambda row: order[row.video])
+        write_summary(rows, osp.join(out_dir, summary))
+        for row in rows:
+            print(f'failed: {row.video}' if row.status == 'failed' else
+                  f'{row.status}: {row.video} -> {row.name}: {row.frames} frames, '
+                  f'{row.fps:.1f} fps, mean confidence {row.mean_confidence:.3f}')
+        for row in failed:
+            print(f'error: {row.error}', file=sys.stderr)
+    finish(ranks)
+    if errors or failed:
         sys.exit(1)
 
 

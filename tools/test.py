@@ -5,6 +5,7 @@ the checkpoint's folder), ``predictions_pca_*_error.csv`` for models with fitted
 the pictures ``predictions_pixel_error.png`` and ``predictions_calibration.png``, and prints
 the metrics per split. When the config lists ``test_videos``, each is predicted into
 ``video_preds/`` and its video metrics are printed with the others (docs/outputs.md).
+``--amp`` runs the backbone in bf16 (fp16 on older GPUs), head and decoding in float32.
 """
 import argparse
 import os.path as osp
@@ -19,6 +20,7 @@ from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
 from posekit.apis.config_checks import merge_cfg_options
 from posekit.inference import evaluate_test_videos, prepare_for_inference, write_test_outputs
+from posekit.inference.precision import set_amp
 
 
 def parse_args() -> argparse.Namespace:
@@ -28,6 +30,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help="output folder (default: the checkpoint's folder)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries')
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16/fp16 backbone with channels-last where the device supports '
+                        'it (head and keypoint decoding stay float32)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none')
     return parser.parse_args()
@@ -47,6 +52,8 @@ def main() -> None:
     cfg.launcher = args.launcher
     prepare_test_config(cfg, args.checkpoint, work_dir=args.work_dir)
     runner = Runner.from_cfg(cfg)
+    if args.amp:
+        set_amp(runner.model.module if is_model_wrapper(runner.model) else runner.model, True)
     metrics = runner.test()
     if is_main_process():
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model

@@ -23,6 +23,7 @@ from posekit.inference import (VideoInference, VideoOutputs, VideoPrediction,
                                evaluate_test_videos, evaluate_video, pca_error_tables,
                                predict_frames, predict_video, prepare_for_inference,
                                temporal_norm, write_test_outputs, write_video_outputs)
+from posekit.inference.precision import set_amp
 from posekit.models.trackers import CheckpointMismatchError, PoseTracker
 from posekit.registry import MODELS
 from .checkpoints import load_state_dict_strictly, read_checkpoint
@@ -53,8 +54,8 @@ def _dataset_meta(cfg: Config, checkpoint: dict) -> dict:
     return meta
 
 
-def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu'
-               ) -> PoseTracker:
+def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
+               amp: bool = False) -> PoseTracker:
     """Build a model from its config and load trained weights for inference.
 
     The keypoint names (and count) come from the checkpoint's ``meta['dataset_meta']``, so
@@ -64,6 +65,8 @@ def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu'
         config: A config file or a loaded ``Config`` (not modified).
         checkpoint: A checkpoint file, or a work dir (its best, else last, checkpoint).
         device: Where to put the model, e.g. ``'cpu'`` or ``'cuda:0'``.
+        amp: Predict with a bf16/fp16 backbone in channels-last format where the device
+            supports it (``posekit.inference.precision``; ``model.amp_dtype`` says which).
 
     Returns:
         The model in eval mode on ``device``, prepared by
@@ -88,4 +91,5 @@ def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu'
     model = MODELS.build(cfg.model)
     load_state_dict_strictly(model, state, path, cfg)
     prepare_for_inference(model, cfg, dataset_meta)
-    return model.to(device)
+    model.to(device)
+    return set_amp(model, True) if amp else model

@@ -12,6 +12,11 @@ from torch import Tensor
 _CHUNK_VALUES = 1 << 20
 
 
+def _at_least_float32(maps: Tensor) -> Tensor:
+    """bf16/fp16 maps (from autocast) cast to float32: keypoints are decoded in full precision."""
+    return maps if maps.dtype in (torch.float32, torch.float64) else maps.float()
+
+
 def bicubic_matrix(size: int, stride: int, like: Tensor) -> Tensor:
     """The ``(size * stride, size)`` matrix of 1-D bicubic upsampling by ``stride``.
 
@@ -53,10 +58,10 @@ def soft_argmax(heatmaps: Tensor, stride: int, temperature: float = 20.) -> Tens
         temperature: Softmax temperature applied to the max-normalised upsampled maps.
 
     Returns:
-        ``(N, K, 2)`` ``(x, y)`` in input pixels.
+        ``(N, K, 2)`` ``(x, y)`` in input pixels, float32 (float64 for float64 maps).
     """
     n, k, h, w = heatmaps.shape
-    maps = heatmaps.flatten(0, 1)
+    maps = _at_least_float32(heatmaps.flatten(0, 1))
     in_place = not (torch.is_grad_enabled() and maps.requires_grad)
     chunk = max(1, _CHUNK_VALUES // (h * w * stride ** 2)) if in_place else len(maps)
     coords = []
@@ -89,7 +94,7 @@ def window_confidence(heatmaps: Tensor, keypoints_hm: Tensor, radius: int) -> Te
         radius: Half-width ``r`` of the window in heatmap pixels.
 
     Returns:
-        ``(N, K)`` confidences in [0, 1].
+        ``(N, K)`` confidences in [0, 1], float32 (float64 for float64 maps).
     """
     n, k, h, w = heatmaps.shape
     ix = keypoints_hm[..., 0].round().long().clamp(0, w - 1)
@@ -99,7 +104,7 @@ def window_confidence(heatmaps: Tensor, keypoints_hm: Tensor, radius: int) -> Te
     cols = (ix.unsqueeze(-1) + offsets).unsqueeze(-2)  # (N, K, 1, 2r+1)
     inside = ((rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)).flatten(2)
     index = (rows.clamp(0, h - 1) * w + cols.clamp(0, w - 1)).flatten(2)
-    return (heatmaps.flatten(2).gather(2, index) * inside).sum(dim=-1)
+    return (_at_least_float32(heatmaps.flatten(2)).gather(2, index) * inside).sum(dim=-1)
 
 
 def confidence_radius(sigma: float) -> int:

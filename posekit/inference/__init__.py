@@ -7,6 +7,7 @@ Modules, each with one job:
 - ``model``: :func:`prepare_for_inference` attaches names, config and preprocessing to a
   built model (``posekit.apis.init_model`` loads one from a config and a checkpoint);
 - ``batching``: a video cut into preprocessed, context-windowed batches;
+- ``precision``: :func:`set_amp`, the bf16/fp16 backbone of ``--amp``;
 - ``prefetch``: decoding in a background thread when there are cores to spare;
 - ``progress``: the frame-rate progress bar;
 - ``heatmaps``: heatmaps written into one ``.npy`` file, batch by batch;
@@ -34,6 +35,7 @@ from .metrics import (fitted_pca_losses, pca_error_tables, pixel_errors, tempora
                       video_metrics)
 from .model import prepare_for_inference
 from .predictor import VideoInference, VideoPrediction, predict_video, prediction_dataframe
+from .precision import set_amp
 from .preprocess import FramePipeline
 from .writers import VideoOutputs, write_test_outputs, write_video_outputs
 
@@ -41,5 +43,5 @@ __all__ = ['FrameBatch', 'FramePipeline', 'VIDEO_ERRORS', 'VideoInference', 'Vid
            'VideoPrediction', 'context_windows', 'evaluate_test_videos', 'evaluate_video',
            'fitted_pca_losses', 'pca_error_tables', 'pixel_errors', 'predict_frames',
            'predict_video', 'prediction_dataframe', 'prepare_for_inference',
-           'read_ground_truth', 'read_image', 'read_occluded', 'temporal_norm',
+           'read_ground_truth', 'read_image', 'read_occluded', 'set_amp', 'temporal_norm',
            'video_metrics', 'write_test_outputs', 'write_video_outputs']

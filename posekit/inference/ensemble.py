@@ -1,7 +1,7 @@
 """Ensembles: several models' predictions of one video and their per-keypoint statistics.
 
 :func:`predict_ensemble` predicts a video with every member and writes, into the output
-folder (``<stem>`` = the video's file name stem)::
+folder (``<stem>`` = the video's output name, by default its file name stem)::
 
     <stem>_member<i>.csv          member i's predictions (DLC format, frame px)
     <stem>_ensemble_mean.csv      mean over members (DLC format; likelihood = mean confidence)
@@ -14,6 +14,7 @@ import os.path as osp
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -110,10 +111,9 @@ def ensemble_statistics(members: Sequence[pd.DataFrame]) -> dict[str, pd.DataFra
     return stats
 
 
-def member_path(out_dir: str, video: str, member: int) -> str:
-    """``<out_dir>/<stem>_member<i>.csv``."""
-    stem = osp.splitext(osp.basename(video))[0]
-    return osp.join(out_dir, f'{stem}_member{member}.csv')
+def member_path(out_dir: str, name: str, member: int) -> str:
+    """``<out_dir>/<name>_member<i>.csv``."""
+    return osp.join(out_dir, f'{name}_member{member}.csv')
 
 
 def write_ensemble_statistics(members: Sequence[pd.DataFrame], out_dir: str, stem: str
@@ -133,7 +133,8 @@ def write_ensemble_statistics(members: Sequence[pd.DataFrame], out_dir: str, ste
 
 
 def predict_ensemble(models: Sequence[nn.Module], video: str, out_dir: str,
-                     batch_size: int = 16, progress: bool = True) -> EnsemblePrediction:
+                     batch_size: int = 16, progress: bool = True,
+                     name: Optional[str] = None) -> EnsemblePrediction:
     """Predict a video with every member and write the member and ensemble files.
 
     Args:
@@ -143,6 +144,8 @@ def predict_ensemble(models: Sequence[nn.Module], video: str, out_dir: str,
         out_dir: Output folder (``<ensemble dir>/video_preds``).
         batch_size: Frames per model call.
         progress: Show a progress bar per member.
+        name: Output name of the video (``posekit.inference.video_list.output_names``);
+            default its file stem.
 
     Returns:
         The :class:`EnsemblePrediction`.
@@ -152,13 +155,13 @@ def predict_ensemble(models: Sequence[nn.Module], video: str, out_dir: str,
         VideoReadError: It cannot be decoded.
         ValueError: The members predict different keypoints.
     """
+    name = name or osp.splitext(osp.basename(video))[0]
     members, paths = [], []
     for i, model in enumerate(models):
         prediction = VideoInference(model, batch_size).run(video, progress=progress)
         df = prediction_dataframe(model, prediction.keypoints, prediction.confidences)
-        paths.append(member_path(out_dir, video, i))
+        paths.append(member_path(out_dir, name, i))
         write_csv_atomic(df, paths[-1])
         members.append(df)
-    stats, stat_paths = write_ensemble_statistics(
-        members, out_dir, osp.splitext(osp.basename(video))[0])
+    stats, stat_paths = write_ensemble_statistics(members, out_dir, name)
     return EnsemblePrediction(video, members, stats, paths + stat_paths)

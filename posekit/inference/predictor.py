@@ -32,6 +32,7 @@ from posekit.datasets.io import to_dataframe
 from posekit.datasets.video_io import video_info
 from .batching import FrameBatch, video_batches
 from .heatmaps import HeatmapFile
+from .precision import set_amp
 from .prefetch import Prefetcher, spare_cpu
 from .progress import frame_progress
 
@@ -80,6 +81,9 @@ class VideoInference:
             model calls (False); None chooses the thread when the model is not on the CPU
             or the CPU has more cores than torch's intra-op threads
             (:func:`~posekit.inference.prefetch.spare_cpu`).
+        amp: Switch the model's bf16/fp16 backbone on (True) or off (False) with
+            :func:`~posekit.inference.precision.set_amp`; None keeps the model's setting
+            (``init_model(..., amp=True)``).
 
     Attributes:
         context: Neighbouring frames :meth:`predict_batch` needs on each side of its batch;
@@ -89,7 +93,7 @@ class VideoInference:
     context: Optional[int] = None
 
     def __init__(self, model: nn.Module, batch_size: int = 16, queue_size: int = 2,
-                 prefetch: Optional[bool] = None):
+                 prefetch: Optional[bool] = None, amp: Optional[bool] = None):
         if batch_size < 1:
             raise ValueError(f'batch_size must be at least 1, got {batch_size}')
         if getattr(model, 'frame_pipeline', None) is None:
@@ -100,6 +104,8 @@ class VideoInference:
         self.queue_size = int(queue_size)
         self.device = next(model.parameters()).device
         self.prefetch = spare_cpu(self.device) if prefetch is None else bool(prefetch)
+        if amp is not None:
+            set_amp(model, amp)
         if self.context is None:
             self.context = int(model.num_context)
 
@@ -122,7 +128,8 @@ class VideoInference:
             the backbone features of all ``n + 2c`` frames.
         """
         known = 0 if known_features is None else len(known_features)
-        inputs = self.model.data_preprocessor.normalize(frames[known:].to(self.device))
+        inputs = self.model.data_preprocessor.normalize(
+            frames[known:].to(self.device, non_blocking=True))
         matrix = input_from_frame.to(self.device).expand(len(frames), 3, 3)
         feats = self.model.extract_feat(inputs)
         if known_features is not None:
@@ -140,10 +147,14 @@ class VideoInference:
             num_frames: Frames to read (``T``).
 
         Yields:
-            One :class:`~posekit.inference.batching.FrameBatch` per model call.
+            One :class:`~posekit.inference.batching.FrameBatch` per model call (frames in
+            pinned memory when the model is on a GPU).
         """
-        yield from video_batches(path, num_frames, self.batch_size, self.model.frame_pipeline,
-                                 self.context)
+        for batch in video_batches(path, num_frames, self.batch_size,
+                                   self.model.frame_pipeline, self.context):
+            if self.device.type == 'cuda':  # page-locked: the copy to the GPU is asynchronous
+                batch.frames = batch.frames.pin_memory()
+            yield batch
 
     def _batches(self, path: str, num_frames: int):
         """A context yielding the iterable of :meth:`decode_batches`, in a thread or not."""
@@ -220,7 +231,8 @@ def prediction_dataframe(model: nn.Module, keypoints: np.ndarray,
 
 
 def predict_video(model: nn.Module, path: str, batch_size: int = 16,
-                  save_heatmaps: Optional[str] = None, progress: bool = True) -> pd.DataFrame:
+                  save_heatmaps: Optional[str] = None, progress: bool = True,
+                  amp: Optional[bool] = None) -> pd.DataFrame:
     """Predict every frame of a video (see :class:`VideoInference`).
 
     Args:
@@ -229,11 +241,13 @@ def predict_video(model: nn.Module, path: str, batch_size: int = 16,
         batch_size: Frames per model call.
         save_heatmaps: Optional ``.npy`` path for all heatmaps (float16, ``(T, K, h, w)``).
         progress: Show a progress bar with the frame rate.
+        amp: bf16/fp16 backbone (True), float32 (False), or the model's setting (None); see
+            :class:`VideoInference`.
 
     Returns:
         DLC-format DataFrame: 3 header levels (scorer, bodyparts, coords), ``x, y,
         likelihood`` per keypoint in frame pixels (likelihood NaN for models without
         confidences), one row per frame, index = frame number.
     """
-    prediction = VideoInference(model, batch_size).run(path, save_heatmaps, progress)
+    prediction = VideoInference(model, batch_size, amp=amp).run(path, save_heatmaps, progress)
     return prediction_dataframe(model, prediction.keypoints, prediction.confidences)

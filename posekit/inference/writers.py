@@ -41,8 +41,9 @@ class VideoOutputs:
 def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: int = 16,
                         save_video: bool = False, save_heatmaps: bool = False,
                         conf_threshold: float = 0.05, progress: bool = True,
-                        reference: Optional[np.ndarray] = None) -> VideoOutputs:
-    """Predict a video and write its files into ``out_dir`` (``<stem>`` = the file name stem).
+                        reference: Optional[np.ndarray] = None, name: Optional[str] = None
+                        ) -> VideoOutputs:
+    """Predict a video and write its files into ``out_dir`` (``<stem>`` = ``name``).
 
     ``<stem>.csv`` (DLC format, frame px), ``<stem>_temporal_norm.csv``,
     ``<stem>_pca_singleview_error.csv`` / ``<stem>_pca_multiview_error.csv`` (models with
@@ -61,6 +62,8 @@ def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: 
         conf_threshold: Keypoints below it are not drawn, and shaded in the traces.
         progress: Show a progress bar.
         reference: Optional ``(T, K, 2)`` ground truth drawn in the traces.
+        name: The output name (``posekit.inference.video_list.output_names``); default: the
+            video's file name stem.
 
     Returns:
         The :class:`VideoOutputs`.
@@ -69,7 +72,7 @@ def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: 
         FileNotFoundError: The video does not exist.
         VideoReadError: It cannot be decoded.
     """
-    stem = osp.splitext(osp.basename(video))[0]
+    stem = name or osp.splitext(osp.basename(video))[0]
 
     def path(suffix: str) -> str:
         return osp.join(out_dir, f'{stem}{suffix}')
