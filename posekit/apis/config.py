@@ -15,6 +15,7 @@ from posekit.datasets.toy import ensure_toy_data
 from posekit.engine.amp import amp_optim_wrapper
 from posekit.models.trackers import CheckpointMismatchError
 from .config_checks import check_model_parts, check_train_config
+from .data_checks import check_labeled_data
 from .model_info import fill_model_info, label_keypoint_names
 
 
@@ -96,6 +97,10 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=Non
 
     Returns:
         The same config, modified.
+
+    Raises:
+        LabelFileError: A label file or an image fails a check
+            (:func:`posekit.apis.data_checks.check_labeled_data`); nothing is written yet.
     """
     check_train_config(cfg)
     cfg.work_dir = work_dir or cfg.get('work_dir') or default_work_dir(cfg.filename)
@@ -115,6 +120,7 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None, resume=Non
             dict(type='TimeBudgetHook', minutes=time_budget)]
     prepare_data(cfg)
     fill_model_info(cfg)
+    check_labeled_data(cfg)
     print_log(f'work dir: {cfg.work_dir}', logger='current')
     return cfg
 
@@ -162,6 +168,7 @@ def prepare_test_config(cfg: Config, checkpoint: str, work_dir: Optional[str] = 
     prepare_data(cfg)
     check_checkpoint_keypoints(checkpoint, len(label_keypoint_names(cfg, 'test_dataloader')))
     fill_model_info(cfg, 'test_dataloader')
+    check_labeled_data(cfg, ['test_dataloader'])
     cfg.work_dir = work_dir or osp.dirname(osp.abspath(checkpoint))
     cfg.load_from, cfg.resume = checkpoint, False
     for metric in cfg.get('test_evaluator', []):
