@@ -10,6 +10,8 @@ import os.path as osp
 import tempfile
 from typing import Optional
 
+import numpy as np
+
 from posekit.datasets.project_scan import ImageSize, ProjectInfo
 
 MODELS = ('heatmap', 'heatmap_semi', 'heatmap_mhcrnn', 'regression')
@@ -40,7 +42,7 @@ def choose_input_size(frame_size: ImageSize, max_side: int = 384) -> ImageSize:
     """A model input size for frames of ``frame_size``: multiples of 32, aspect kept.
 
     The frame is scaled down (never up) so that its longer side is at most ``max_side``,
-    then each side is rounded to the nearest multiple of 32 (at least 32): 640x480 ->
+    then each side is rounded to the nearest multiple of 32 (halves up; at least 32): 640x480 ->
     (384, 288), 406x396 -> (384, 384), 160x160 -> (160, 160).
 
     Args:
@@ -51,7 +53,7 @@ def choose_input_size(frame_size: ImageSize, max_side: int = 384) -> ImageSize:
         ``(W, H)``.
     """
     scale = min(1., max_side / max(frame_size))
-    return tuple(max(32, int(round(side * scale / 32)) * 32) for side in frame_size)
+    return tuple(max(32, int(np.floor(side * scale / 32 + 0.5)) * 32) for side in frame_size)
 
 
 def _base_path(base: str, out_dir: str) -> str:
