@@ -46,6 +46,9 @@ def report(info: ProjectInfo, size: tuple) -> None:
                       Counter(info.labels.image_sizes).most_common())
     print(f'  image sizes (W x H, frames): {sizes}')
     print(f'  input size: {size[0]}x{size[1]}')
+    print('  split: ' + ('90 % train, 10 % validation; test: the held-out file(s)'
+                         if info.test_ann_file else
+                         '80 % train, 10 % validation, 10 % test (seed 0)'))
     for name, keypoints in info.views.items():
         print(f'  view {name}: {keypoints}')
     if info.skeleton:
