@@ -18,6 +18,7 @@ from .checkpoints import (CheckpointFileError, check_checkpoint_keypoints, check
                           latest_checkpoint, load_state_dict_strictly, read_checkpoint,
                           resolve_checkpoint)
 from .config_checks import check_model_parts, check_train_config
+from .data_checks import check_labeled_data
 from .model_info import fill_model_info, label_keypoint_names
 
 
@@ -136,6 +137,10 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
 
     Returns:
         The same config, modified.
+
+    Raises:
+        LabelFileError: A label file or an image fails a check
+            (:func:`posekit.apis.data_checks.check_labeled_data`); nothing is written yet.
     """
     check_train_config(cfg)
     setup_distributed(cfg)
@@ -153,6 +158,7 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
             dict(type='TimeBudgetHook', minutes=time_budget)]
     on_main_process_first(cfg, prepare_data)
     fill_model_info(cfg)
+    check_labeled_data(cfg)
     print_log(f'work dir: {cfg.work_dir}', logger='current')
     return cfg
 
@@ -187,6 +193,7 @@ def prepare_test_config(cfg: Config, checkpoint: str, work_dir: Optional[str] = 
     check_checkpoint_keypoints(checkpoint, len(label_keypoint_names(cfg, 'test_dataloader')))
     fill_model_info(cfg, 'test_dataloader')
     check_checkpoint_fits(cfg, checkpoint)
+    check_labeled_data(cfg, ['test_dataloader'])
     cfg.work_dir = work_dir or osp.dirname(osp.abspath(checkpoint))
     cfg.load_from, cfg.resume = checkpoint, False
     for metric in cfg.get('test_evaluator', []):

@@ -11,7 +11,9 @@ A config says each of these once (docs/contracts.md, "Configs"):
 :func:`fill_model_info` copies them into ``model.codec``, ``model.metainfo``, every
 ``GenerateTarget`` step of a dataloader pipeline and every ``LabeledFramesDataset``'s
 ``metainfo`` (which mmengine saves in checkpoints as ``dataset_meta``); a labeled dataset
-without ``context`` gets the head's (``num_context``: frame stacks for context heads).
+without ``context`` gets the head's (``num_context``: frame stacks for context heads). First,
+dataset and pipeline entries a project config leaves None take its top-level variables
+(:func:`posekit.apis.project_vars.fill_project_vars`).
 """
 from collections.abc import Iterator, Sequence
 from typing import Optional
@@ -21,6 +23,7 @@ from mmengine.config import Config, ConfigDict
 from posekit.datasets.io import find_label_files, read_keypoint_names
 from posekit.datasets.metainfo import build_metainfo
 from posekit.registry import MODELS
+from .project_vars import fill_project_vars
 
 #: Dataloaders whose datasets and pipelines receive the codec and metainfo.
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader', 'unlabeled_dataloader')
@@ -32,6 +35,7 @@ def label_keypoint_names(cfg: Config, loader: str = 'train_dataloader') -> list[
     Raises:
         ValueError: The dataloader has no dataset with an ``ann_file``.
     """
+    fill_project_vars(cfg)
     dataset = (cfg.get(loader) or {}).get('dataset', {})
     if not dataset.get('ann_file'):
         raise ValueError(f'the config has no {loader} with a dataset ann_file')
@@ -89,6 +93,7 @@ def fill_model_info(cfg: Config, loader: str = 'train_dataloader',
             the metainfo is inconsistent.
         KeyError: The metainfo names a keypoint the labels do not have.
     """
+    fill_project_vars(cfg)
     names = list(keypoint_names) if keypoint_names is not None \
         else label_keypoint_names(cfg, loader)
     metainfo = build_metainfo(names, **dict(cfg.get('metainfo') or {}))

@@ -4,7 +4,9 @@ A DLC CSV has three header rows whose first cells are ``scorer``, ``bodyparts`` 
 each body part owns consecutive columns ``x, y`` optionally followed by ``visible`` (labels) or
 ``likelihood`` (predictions). The index is either one column (an image path relative to the
 project root) or DeepLabCut's three columns (``labeled-data``, video folder, image file name),
-which are joined with ``/``. An empty cell is a missing label (NaN).
+which are joined with ``/``; backslashes (paths written on Windows) become ``/``. An empty
+cell is a missing label (NaN); an infinite coordinate is an error. DeepLabCut's
+multi-animal files (an ``individuals`` header row) are refused.
 """
 import csv
 import glob
@@ -38,6 +40,7 @@ class LabelTable:
         visible: ``(N, K)`` float64 visibility flags (NaN where empty), or None.
         likelihood: ``(N, K)`` float64 confidences (prediction files), or None.
         sources: One label file path per row (which file the row came from).
+        lines: One 1-based line number per row, in its file (header rows count).
     """
     image_paths: list[str]
     keypoint_names: list[str]
@@ -46,6 +49,7 @@ class LabelTable:
     visible: Optional[np.ndarray] = None
     likelihood: Optional[np.ndarray] = None
     sources: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.image_paths)
@@ -60,6 +64,9 @@ def _read_rows(path: str) -> list[list[str]]:
 
 def _check_header(path: str, rows: list[list[str]]) -> int:
     """Validate the three header rows; return the number of index columns."""
+    if len(rows) > 1 and rows[1] and rows[1][0].strip().lower() == 'individuals':
+        raise LabelFileError(f'{path}: row 2 is an individuals header: multi-animal '
+                             'DeepLabCut projects are not supported yet')
     if len(rows) < 3:
         raise LabelFileError(
             f'{path}: expected 3 header rows (scorer, bodyparts, coords), found {len(rows)} rows')
@@ -119,11 +126,15 @@ def _to_float(path: str, line: int, part: str, coord: str, text: str) -> float:
     if text == '' or text.lower() == 'nan':
         return math.nan
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise LabelFileError(
             f'{path}: row {line}, bodypart {part!r}, coord {coord!r}: '
             f'{text!r} is not a number') from None
+    if math.isinf(value):
+        raise LabelFileError(
+            f'{path}: row {line}, bodypart {part!r}, coord {coord!r}: {text!r} is not finite')
+    return value
 
 
 def read_dlc_csv(path: str) -> LabelTable:
@@ -137,8 +148,9 @@ def read_dlc_csv(path: str) -> LabelTable:
 
     Raises:
         FileNotFoundError: The file does not exist.
-        LabelFileError: Missing header rows, keypoint columns not in x/y pairs, a row of the
-            wrong length or a non-numeric coordinate (the message names file, row and column).
+        LabelFileError: Missing header rows, a multi-animal header, keypoint columns not in
+            x/y pairs, a row of the wrong length or a non-numeric or infinite value (the
+            message names file, row and column).
     """
     rows = _read_rows(path)
     n_index = _check_header(path, rows)
@@ -158,7 +170,7 @@ def read_dlc_csv(path: str) -> LabelTable:
         elif len(row) > width:
             raise LabelFileError(
                 f'{path}: row {line} has {len(row)} columns, the header has {width}')
-        image_paths.append('/'.join(c.strip() for c in row[:n_index]))
+        image_paths.append('/'.join(c.strip() for c in row[:n_index]).replace('\\', '/'))
         for j, part in enumerate(names):
             cols = columns[part]
             for c, coord in enumerate(('x', 'y')):
@@ -170,11 +182,13 @@ def read_dlc_csv(path: str) -> LabelTable:
                                              row[cols['likelihood']])
     scorer = rows[0][n_index].strip() if len(rows[0]) > n_index else 'posekit'
     return LabelTable(image_paths, names, keypoints, scorer or 'posekit', visible, likelihood,
-                      [path] * n)
+                      [path] * n, [line for line, _ in data_rows])
 
 
 def read_keypoint_names(path: str) -> list[str]:
-    """Body part names of a DLC CSV, reading only its header rows."""
+    """Body part names of a label file, reading only a CSV's header rows."""
+    if path.lower().endswith('.h5'):
+        return read_label_file(path).keypoint_names
     with open(path, newline='', encoding='utf-8-sig') as f:
         reader = csv.reader(f)
         rows = [row for _, row in zip(range(3), reader)]
@@ -185,7 +199,9 @@ def read_keypoint_names(path: str) -> list[str]:
 def find_label_files(spec: Union[str, Sequence[str]], root: str = '') -> list[str]:
     """Expand label file specs (paths or globs, relative to ``root``) into sorted paths.
 
-    A directory spec means a DLC project: its ``labeled-data/*/CollectedData*.csv`` files.
+    A directory spec means a DLC project (or its ``labeled-data`` folder): its
+    ``labeled-data/*/CollectedData*.csv`` files, or a folder's ``CollectedData*.h5`` when it
+    has no CSV.
 
     Raises:
         FileNotFoundError: A spec matches no file.
@@ -195,7 +211,12 @@ def find_label_files(spec: Union[str, Sequence[str]], root: str = '') -> list[st
     for s in specs:
         full = s if osp.isabs(s) else osp.join(root, s)
         if osp.isdir(full):
-            matches = sorted(glob.glob(osp.join(full, 'labeled-data', '*', 'CollectedData*.csv')))
+            matches = []
+            labeled = osp.join(full, 'labeled-data')
+            for folder in sorted(glob.glob(osp.join(
+                    labeled if osp.isdir(labeled) else full, '*', ''))):
+                matches += sorted(glob.glob(osp.join(folder, 'CollectedData*.csv'))) or \
+                    sorted(glob.glob(osp.join(folder, 'CollectedData*.h5')))
         else:
             matches = sorted(glob.glob(full)) if glob.has_magic(full) else (
                 [full] if osp.isfile(full) else [])
@@ -205,21 +226,52 @@ def find_label_files(spec: Union[str, Sequence[str]], root: str = '') -> list[st
     return paths
 
 
+def duplicated_rows(table: LabelTable) -> list[str]:
+    """Images listed more than once, each as ``'image' (file row N, file row M)``."""
+    where: dict[str, list[str]] = {}
+    for image, source, line in zip(table.image_paths, table.sources, table.lines):
+        where.setdefault(image, []).append(f'{source} row {line}')
+    return [f"{image!r} ({', '.join(rows)})" for image, rows in where.items() if len(rows) > 1]
+
+
+def read_label_file(path: str) -> LabelTable:
+    """Read one label file: a DLC CSV, or DeepLabCut's ``.h5`` (needs PyTables)."""
+    if path.lower().endswith('.h5'):
+        from .h5_labels import read_dlc_h5  # pandas' HDF5 backend is an optional extra
+        return read_dlc_h5(path)
+    return read_dlc_csv(path)
+
+
 def read_label_files(paths: Sequence[str]) -> LabelTable:
-    """Read several DLC CSV files as one table (same body parts, in the same order).
+    """Read several label files as one table (same body parts, in the same order).
 
     Raises:
-        LabelFileError: A file's body parts differ from the first file's.
+        LabelFileError: A file has no labeled row, a file's body parts differ from the
+            first file's, or an image is listed twice (all such rows are named).
     """
-    tables = [read_dlc_csv(p) for p in paths]
+    tables = [read_label_file(p) for p in paths]
+    for p, t in zip(paths, tables):
+        if len(t) == 0:
+            raise LabelFileError(f'{p}: no labeled rows, only the header')
     first = tables[0]
     for p, t in zip(paths[1:], tables[1:]):
         if t.keypoint_names != first.keypoint_names:
             raise LabelFileError(
                 f'{p}: bodyparts {t.keypoint_names} differ from those of {paths[0]} '
                 f'({first.keypoint_names})')
-    if len(tables) == 1:
-        return first
+    table = first if len(tables) == 1 else _concatenate(tables)
+    duplicates = duplicated_rows(table)
+    if duplicates:
+        shown = '; '.join(duplicates[:10]) + (f'; … {len(duplicates) - 10} more'
+                                              if len(duplicates) > 10 else '')
+        raise LabelFileError(f'{len(duplicates)} image(s) listed more than once in the label '
+                             f'files (remove the duplicated rows): {shown}')
+    return table
+
+
+def _concatenate(tables: Sequence[LabelTable]) -> LabelTable:
+    """One table of the rows of ``tables`` (same body parts), in order."""
+    first = tables[0]
 
     def cat(attr):
         arrays = [getattr(t, attr) for t in tables]
@@ -234,7 +286,8 @@ def read_label_files(paths: Sequence[str]) -> LabelTable:
         keypoint_names=first.keypoint_names,
         keypoints=np.concatenate([t.keypoints for t in tables]),
         scorer=first.scorer, visible=cat('visible'), likelihood=cat('likelihood'),
-        sources=[s for t in tables for s in t.sources])
+        sources=[s for t in tables for s in t.sources],
+        lines=[line for t in tables for line in t.lines])
 
 
 def to_dataframe(index: Sequence, keypoint_names: Sequence[str], keypoints: np.ndarray,

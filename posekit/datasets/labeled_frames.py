@@ -10,7 +10,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from posekit.registry import DATASETS
-from .io import LabelTable, find_label_files, read_label_files
+from .io import LabelTable, find_label_files
+from .label_checks import check_labels
 from .metainfo import plain
 
 SPLITS = ('train', 'validation', 'test', 'unused')
@@ -95,6 +96,18 @@ def context_image_paths(image: str, context: int) -> list[str]:
             for offset in range(-context, context + 1)]
 
 
+def resolve_label_files(ann_file: Union[str, Sequence[str]], data_root: str = '',
+                        test_ann_file: Optional[Union[str, Sequence[str]]] = None
+                        ) -> tuple[list[str], list[str]]:
+    """The label files of ``ann_file`` and of ``test_ann_file`` (left out of the first).
+
+    Raises:
+        FileNotFoundError: A spec matches no file.
+    """
+    test_files = find_label_files(test_ann_file, data_root) if test_ann_file else []
+    return [p for p in find_label_files(ann_file, data_root) if p not in test_files], test_files
+
+
 @DATASETS.register_module()
 class LabeledFramesDataset(BaseDataset):
     """Labeled frames from DeepLabCut-format CSV files.
@@ -143,10 +156,8 @@ class LabeledFramesDataset(BaseDataset):
             raise ValueError(f'LabeledFramesDataset: unknown split(s) {sorted(unknown)}; '
                              f"choose from {SPLITS} or 'all'")
         self.splits = tuple(splits)
-        self.test_label_files = find_label_files(test_ann_file, data_root) \
-            if test_ann_file else []
-        self.label_files = [p for p in find_label_files(ann_file, data_root)
-                            if p not in self.test_label_files]
+        self.label_files, self.test_label_files = resolve_label_files(
+            ann_file, data_root, test_ann_file)
         self.split_cfg = dict(train_prob=train_prob, val_prob=val_prob,
                               train_frames=train_frames, seed=seed)
         super().__init__(ann_file='', data_root=data_root, pipeline=list(pipeline),
@@ -154,20 +165,25 @@ class LabeledFramesDataset(BaseDataset):
                          test_mode=test_mode, lazy_init=lazy_init)
 
     def _read(self) -> tuple[LabelTable, np.ndarray]:
-        table = read_label_files(self.label_files + self.test_label_files)
+        table = check_labels(self.label_files + self.test_label_files, self.data_root).table
         n_test_only = sum(source in self.test_label_files for source in table.sources)
         sets = np.concatenate([assign_splits(len(table) - n_test_only, **self.split_cfg),
                                np.array(['test'] * n_test_only, dtype=object)])
         return table, sets
 
     def load_data_list(self) -> list[dict]:
-        """Read the label files, check every image exists and keep the requested splits.
+        """Read and check the label files and images, and keep the requested splits.
+
+        The checks (:func:`posekit.datasets.label_checks.check_labels`) run once per process
+        for a set of files: header-only files, duplicated images, non-finite coordinates,
+        multi-animal files, missing or unreadable images are errors naming file and row.
 
         With ``context > 0``, each kept item also gets its ``context_paths``, missing
         neighbours replaced by the centre frame (one warning counts them).
 
         Raises:
             FileNotFoundError: A listed image is missing (names the CSV file and row).
+            LabelFileError: A label file or an image fails a check.
             ValueError: ``context > 0`` and an image name holds no frame number.
         """
         table, sets = self._read()
@@ -177,15 +193,9 @@ class LabeledFramesDataset(BaseDataset):
                              f'{list(table.keypoint_names)}, the metainfo {list(expected)}')
         self._metainfo.update(keypoint_names=list(table.keypoint_names),
                               num_keypoints=len(table.keypoint_names), scorer=table.scorer)
-        data_list, row_in_file = [], {}
+        data_list = []
         for i, image in enumerate(table.image_paths):
-            source = table.sources[i]
-            row_in_file[source] = row_in_file.get(source, 0) + 1
             path = image if osp.isabs(image) else osp.join(self.data_root, image)
-            if not osp.isfile(path):
-                raise FileNotFoundError(
-                    f'{source}, row {row_in_file[source] + 3}: image {image!r} not found '
-                    f'(looked for {path})')
             if sets[i] not in self.splits:
                 continue
             data_list.append(dict(img_path=path, image=image, set=str(sets[i]),

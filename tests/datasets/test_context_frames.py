@@ -17,6 +17,9 @@ from posekit.datasets.transforms import (BrightnessContrast, GenerateTarget,
 
 MIRROR_MOUSE = Path(__file__).resolve().parents[2] / 'data' / 'mirror-mouse-example'
 
+#: a valid 4x4 grey PNG (the datasets open every image's header)
+TINY_PNG = cv2.imencode('.png', np.zeros((4, 4), np.uint8))[1].tobytes()
+
 
 # ---------------------------------------------------------------- neighbour lookup
 
@@ -48,7 +51,7 @@ def project(tmp_path):
     folder = tmp_path / 'labeled-data' / 'v'
     folder.mkdir(parents=True)
     for frame in [*range(13), 40]:
-        (folder / f'img{frame:04d}.png').write_bytes(b'')
+        (folder / f'img{frame:04d}.png').write_bytes(TINY_PNG)
     images = [f'labeled-data/v/img{frame:04d}.png' for frame in (2, 10, 40)]
     write_dlc_csv(str(folder / 'CollectedData.csv'), images, ['a'], np.ones((3, 1, 2)))
     return tmp_path

@@ -1,8 +1,12 @@
+import cv2
 import numpy as np
 import pytest
 
 from posekit.datasets import LabeledFramesDataset, assign_splits, split_sizes
 from posekit.datasets.io import write_dlc_csv
+
+#: a valid 4x4 grey PNG (the datasets open every image's header)
+TINY_PNG = cv2.imencode('.png', np.zeros((4, 4), np.uint8))[1].tobytes()
 
 
 @pytest.fixture
@@ -11,7 +15,7 @@ def project(tmp_path):
     images = [f'labeled-data/v/img{i:03d}.png' for i in range(20)]
     for image in images:
         (tmp_path / image).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / image).write_bytes(b'')
+        (tmp_path / image).write_bytes(TINY_PNG)
     keypoints = np.arange(80, dtype=float).reshape(20, 2, 2)
     keypoints[3, 1] = np.nan
     write_dlc_csv(str(tmp_path / 'labeled-data/v/CollectedData.csv'), images, ['a', 'b'],

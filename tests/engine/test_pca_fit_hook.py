@@ -1,6 +1,7 @@
 """PCAFitHook fits the model's PCA losses on the train split's labels."""
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -12,6 +13,9 @@ from posekit.engine.hooks import PCAFitHook
 from posekit.engine.hooks.pca_fit import training_keypoints
 from posekit.models.losses import Loss, PCALoss, fittable_losses, is_fittable
 from posekit.registry import HOOKS, LOSSES
+
+#: a valid 4x4 grey PNG (the datasets open every image's header)
+TINY_PNG = cv2.imencode('.png', np.zeros((4, 4), np.uint8))[1].tobytes()
 
 
 class FakeLabels:
@@ -112,7 +116,7 @@ def test_training_keypoints_of_a_labeled_frames_dataset_are_the_train_split(tmp_
     images = [f'labeled-data/v/img{i:03d}.png' for i in range(20)]
     for image in images:
         (tmp_path / image).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / image).write_bytes(b'')  # never opened
+        (tmp_path / image).write_bytes(TINY_PNG)
     keypoints = labels(n=20)
     keypoints[3, 1] = np.nan
     write_dlc_csv(str(tmp_path / 'labeled-data/v/CollectedData.csv'), images,

@@ -1,0 +1,151 @@
+"""Write a short config for a user's project (``tools/init_project.py``).
+
+The config inherits posekit's bases (runtime, schedule, ``datasets/project.py`` and the
+model base) and sets only the project's top-level variables (docs/contracts.md, "Configs");
+``--model`` adds what a recipe changes: the context head, the regression codec, or the
+unsupervised losses and loop of a semi-supervised recipe (on the project's videos).
+"""
+import os
+import os.path as osp
+import tempfile
+from typing import Optional
+
+import numpy as np
+
+from posekit.datasets.project_scan import ImageSize, ProjectInfo
+
+MODELS = ('heatmap', 'heatmap_semi', 'heatmap_mhcrnn', 'regression')
+#: The repository's configs folder (the bases the written config inherits).
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+BASES = ('default_runtime.py', 'schedule.py', 'datasets/project.py', 'models/heatmap.py')
+
+RECIPES = dict(
+    heatmap='',
+    heatmap_mhcrnn="""
+# context tracker: each labeled frame is also predicted from frames t-2 ... t+2 (missing
+# neighbours are replaced by the labeled frame); each keypoint takes the more confident head
+model = dict(
+    head=dict(type='ContextHeatmapHead'),
+    losses=[dict(type='HeatmapMSELoss', name=f'heatmap_mse_{h}', loss_weight=0.5,
+                 data_info=dict(pred=f'heatmaps_pred_{h}')) for h in ('sf', 'mf')],
+)
+""",
+    regression="""
+# regression tracker: pooled features -> (x, y) per keypoint
+codec = dict(_delete_=True, type='RegressionCodec')
+model = dict(head=dict(type='RegressionHead'), losses=[dict(type='RegressionMSELoss')])
+""",
+)
+
+
+def choose_input_size(frame_size: ImageSize, max_side: int = 384) -> ImageSize:
+    """A model input size for frames of ``frame_size``: multiples of 32, aspect kept.
+
+    The frame is scaled down (never up) so that its longer side is at most ``max_side``,
+    then each side is rounded to the nearest multiple of 32 (halves up; at least 32): 640x480 ->
+    (384, 288), 406x396 -> (384, 384), 160x160 -> (160, 160).
+
+    Args:
+        frame_size: ``(W, H)`` of the frames.
+        max_side: The longest input side allowed (a multiple of 32).
+
+    Returns:
+        ``(W, H)``.
+    """
+    scale = min(1., max_side / max(frame_size))
+    return tuple(max(32, int(np.floor(side * scale / 32 + 0.5)) * 32) for side in frame_size)
+
+
+def _base_path(base: str, out_dir: str) -> str:
+    """A base file's path as the config at ``out_dir`` should name it (relative in-repo)."""
+    path = osp.join(CONFIGS, '_base_', base)
+    repo = osp.dirname(CONFIGS)
+    inside = osp.commonpath([osp.abspath(out_dir), repo]) == repo
+    return osp.relpath(path, out_dir) if inside else path
+
+
+def _semi_recipe(info: ProjectInfo) -> str:
+    losses = ["    # frame-to-frame jumps above 20 px, where the model is confident",
+              "    dict(type='TemporalLoss', epsilon=20., prob_threshold=0.05, log_weight=5.),"]
+    if info.pca_keypoints or info.views:
+        keypoints = f'keypoints={info.pca_keypoints!r}, ' if info.pca_keypoints else ''
+        losses += ["    # poses off the labels' principal subspace",
+                   f"    dict(type='PCASingleViewLoss', {keypoints}components_to_keep=0.99, "
+                   "log_weight=5.),"]
+    if len(info.views) > 1:
+        losses += ["    # the views disagree (metainfo views)",
+                   "    dict(type='PCAMultiViewLoss', components_to_keep=3, log_weight=5.),"]
+    return ('\n# semi-supervised: unsupervised losses on clips of the unlabeled videos, '
+            'ramped in\n# by +0.01 per epoch (Lightning Pose\'s AnnealWeight)\n'
+            'model = dict(unsupervised_losses=[\n' + '\n'.join(losses) + '\n])\n'
+            "train_cfg = dict(type='SemiSupervisedTrainLoop')\n"
+            "custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=0, "
+            "increase_per_epoch=0.01)]\n")
+
+
+def _metainfo(info: ProjectInfo) -> str:
+    parts = []
+    if info.views:
+        parts.append(f'    views={info.views!r},')
+    if info.skeleton:
+        parts.append(f'    skeleton={[tuple(p) for p in info.skeleton]!r},')
+    return 'metainfo = dict(\n' + '\n'.join(parts) + '\n)\n' if parts else ''
+
+
+def render_config(info: ProjectInfo, out_path: str, model: str = 'heatmap',
+                  input_size: Optional[ImageSize] = None) -> str:
+    """The text of a config for ``info`` to be written at ``out_path``.
+
+    Args:
+        info: The scanned project.
+        out_path: Where the config will be written (base paths are relative to it when it
+            is inside the repository).
+        model: One of :data:`MODELS`.
+        input_size: ``(W, H)``; default the project's own resize size, else
+            :func:`choose_input_size` of the most common frame size.
+
+    Raises:
+        ValueError: An unknown model, or a semi-supervised model without videos.
+    """
+    if model not in MODELS:
+        raise ValueError(f'unknown model {model!r}; choose from {MODELS}')
+    if model.endswith('_semi') and not info.videos:
+        raise ValueError(f'{info.root}: no videos found (videos/) for the semi-supervised '
+                         f'model {model!r}; choose a supervised one or add videos')
+    size = tuple(input_size or info.resize or choose_input_size(info.frame_size))
+    out_dir = osp.dirname(osp.abspath(out_path))
+    bases = ',\n'.join(f'    {_base_path(b, out_dir)!r}' for b in BASES)
+    w, h = info.frame_size
+    lines = [f'# posekit config for the {info.kind} project {info.root}',
+             '# (written by tools/init_project.py; edit freely)',
+             f'_base_ = [\n{bases},\n]\n',
+             f'data_root = {info.root!r}',
+             f'ann_file = {info.ann_file!r}  # label files, relative to data_root']
+    if info.test_ann_file:
+        lines.append(f'test_ann_file = {info.test_ann_file!r}  # held out: all test')
+    lines.append(f'input_size = {size!r}  # (W, H) the model sees; frames are {w}x{h}')
+    if info.videos:
+        lines.append(f"videos = 'videos'  # unlabeled videos ({len(info.videos)}), "
+                     'for semi-supervised recipes')
+    text = '\n'.join(lines) + '\n' + _metainfo(info)
+    if info.test_ann_file:
+        text += ('# with a held-out test set: 90 % train, 10 % validation\n'
+                 'labeled_split = dict(train_prob=0.9, val_prob=0.1)\n'
+                 + ''.join(f'{loader} = dict(dataset=labeled_split)\n' for loader in
+                           ('train_dataloader', 'val_dataloader', 'test_dataloader')))
+    return text + (_semi_recipe(info) if model.endswith('_semi') else RECIPES[model])
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
