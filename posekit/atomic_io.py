@@ -81,8 +81,8 @@ def atomic_output(path: str) -> Iterator[str]:
 
 
 def write_text_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically."""
-    with atomic_output(path) as tmp, open(tmp, 'w') as f:
+    """Write ``text`` to ``path`` atomically, UTF-8, line endings exactly as given."""
+    with atomic_output(path) as tmp, open(tmp, 'w', encoding='utf-8', newline='') as f:
         f.write(text)
 
 

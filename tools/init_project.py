@@ -11,8 +11,8 @@ import os.path as osp
 from collections import Counter
 
 from posekit.apis.cli import run_cli
-from posekit.apis.project_config import (MODELS, choose_input_size, render_config,
-                                         write_text_atomic)
+from posekit.apis.project_config import MODELS, choose_input_size, render_config
+from posekit.atomic_io import write_text_atomic
 from posekit.datasets.project_scan import ProjectInfo, scan_project
 
 

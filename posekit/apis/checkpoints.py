@@ -179,7 +179,7 @@ def _keys(keys: list[str]) -> str:
 
 
 def load_state_dict_strictly(model: nn.Module, checkpoint: dict, path: str,
-                            cfg: Config) -> None:
+                             cfg: Config) -> None:
     """Load the checkpoint's weights into ``model``, refusing any missing or extra tensor.
 
     Args:

@@ -11,12 +11,12 @@ null for members that were given rather than trained.
 import json
 import os
 import os.path as osp
-import tempfile
 from collections.abc import Sequence
 from typing import Optional
 
 from torch import nn
 
+from posekit.atomic_io import write_text_atomic
 from .config import resolve_checkpoint
 from .inference import init_model
 
@@ -63,10 +63,7 @@ def write_manifest(ensemble_dir: str, members: Sequence[dict]) -> str:
     entries = [dict(work_dir=rel(m['work_dir']), config=rel(m['config']), seed=m['seed'])
                for m in members]
     path = osp.join(ensemble_dir, MANIFEST)
-    fd, tmp = tempfile.mkstemp(dir=ensemble_dir, suffix='.json.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(dict(members=entries), f, indent=2)
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(dict(members=entries), indent=2))
     return path
 
 

@@ -5,9 +5,7 @@ model base) and sets only the project's top-level variables (docs/contracts.md, 
 ``--model`` adds what a recipe changes: the context head, the regression codec, or the
 unsupervised losses and loop of a semi-supervised recipe (on the project's videos).
 """
-import os
 import os.path as osp
-import tempfile
 from typing import Optional
 
 import numpy as np
@@ -134,18 +132,3 @@ def render_config(info: ProjectInfo, out_path: str, model: str = 'heatmap',
                  + ''.join(f'{loader} = dict(dataset=labeled_split)\n' for loader in
                            ('train_dataloader', 'val_dataloader', 'test_dataloader')))
     return text + (_semi_recipe(info) if model.endswith('_semi') else RECIPES[model])
-
-
-def write_text_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise

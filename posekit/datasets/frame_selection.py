@@ -13,12 +13,12 @@ keep their labels.
 """
 import os
 import os.path as osp
-import tempfile
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from posekit.atomic_io import atomic_output
 from .io import read_dlc_csv, write_dlc_csv
 from .video_io import open_video, read_frames
 
@@ -108,15 +108,8 @@ def _write_png_atomic(path: str, image_rgb: np.ndarray) -> None:
     ok, data = cv2.imencode('.png', cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise ValueError(f'cannot encode {path} as PNG')
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.png.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_output(path) as tmp, open(tmp, 'wb') as f:
+        f.write(data.tobytes())
 
 
 def write_labeled_folder(video: str, frames: Sequence[int], project: str,

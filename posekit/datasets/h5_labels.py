@@ -55,4 +55,3 @@ def read_dlc_h5(path: str) -> LabelTable:
     n = len(df)
     return LabelTable(_index_paths(df.index), names, keypoints, scorer or 'posekit',
                       sources=[path] * n, lines=list(range(1, n + 1)))
-

@@ -15,9 +15,6 @@ is posekit's convention too (pixel centres on integers, docs/contracts.md "Coord
 calibrations made with Anipose / OpenCV apply to posekit's frame pixels unchanged.
 """
 import math
-import os
-import os.path as osp
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +22,8 @@ from typing import Any
 
 import cv2
 import numpy as np
+
+from posekit.atomic_io import write_text_atomic
 
 N_DISTORTIONS = 5  # k1, k2, p1, p2, k3
 
@@ -253,14 +252,4 @@ def write_calibration(path: str, calibration: Calibration) -> None:
         calibration: The cameras and metadata.
     """
     text = calibration_to_toml(calibration)
-    out_dir = osp.dirname(osp.abspath(path))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.toml.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    write_text_atomic(path, text)

@@ -10,9 +10,10 @@ run. Its fields: ``video``, ``size``, ``mtime``, ``frames``, ``fps``, ``mean_con
 import json
 import os
 import os.path as osp
-import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Optional
+
+from posekit.atomic_io import write_text_atomic
 
 #: The marker's file name after the video's output name.
 MARKER_SUFFIX = '.done.json'
@@ -31,28 +32,6 @@ class DoneRecord:
     files: list[str] = field(default_factory=list)
     save_video: bool = False
     save_heatmaps: bool = False
-
-
-def write_text_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a synced temporary file in the same folder.
-
-    The file gets the mode a plain ``open`` would give it (0666 minus the umask).
-    """
-    folder = osp.dirname(osp.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def marker_path(out_dir: str, name: str) -> str:

@@ -16,15 +16,14 @@ Both are written to a temporary file in the output folder and renamed.
 """
 import datetime
 import importlib.util
-import os
 import os.path as osp
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 import numpy as np
 import pandas as pd
 
+from posekit.atomic_io import atomic_output
 import posekit
 from posekit.datasets.io import from_dataframe
 from posekit.datasets.video_io import video_info
@@ -66,17 +65,8 @@ def parse_formats(text: str) -> list[str]:
 
 def _write_atomic(path: str, write: Callable[[str], None]) -> str:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    out_dir = osp.dirname(osp.abspath(path))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix='.tmp_', suffix=osp.splitext(path)[1])
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
     return path
 
 

@@ -5,14 +5,13 @@ The layout is DeepLabCut's / Lightning Pose's: frame ``t`` of video ``<stem>`` b
 index is that path relative to the project and whose keypoint cells are empty, so a labeling
 tool opens the frame with nothing placed yet.
 """
-import os
 import os.path as osp
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 
 import cv2
 
+from posekit.atomic_io import atomic_output, write_text_atomic
 from posekit.datasets.io import _check_header, _read_rows, read_dlc_csv
 from posekit.datasets.video_io import read_frames
 from .frame_selection import Pick
@@ -64,17 +63,9 @@ def extract_frames(picks: Sequence[Pick], videos: Mapping[str, str], project_dir
         for frame, image in zip(frames, images):
             relative = frame_image_path(stem, frame)
             path = osp.join(project_dir, relative)
-            os.makedirs(osp.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.png')
-            os.close(fd)
-            try:
+            with atomic_output(path) as tmp:
                 if not cv2.imwrite(tmp, cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
                     raise OSError(f'cannot write {path}')
-                os.replace(tmp, path)
-            except BaseException:
-                if osp.exists(tmp):
-                    os.remove(tmp)
-                raise
             written[(stem, frame)] = relative
     return [written[(p.stem, p.frame)] for p in picks]
 
@@ -118,15 +109,5 @@ def append_empty_rows(label_csv: str, image_paths: Sequence[str],
     for path in new:
         index = path.split('/', 2) if n_index == 3 else [path]
         text += ','.join(index + [''] * (width - n_index)) + '\n'
-    out_dir = osp.dirname(osp.abspath(label_csv))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.csv.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
-            f.write(text)
-        os.replace(tmp, label_csv)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    write_text_atomic(label_csv, text)
     return len(new)

@@ -414,7 +414,8 @@ def test_registered_pipeline_is_reproducible(tmp_path):
         dict(type='LoadFrame', cache=True), dict(type='Resize', input_size=(64, 48)),
         dict(type='RandomAffine'), dict(type='RandomCropPad'),
         dict(type='HorizontalFlip', flip_pairs=[('paw_l', 'paw_r')]), dict(type='MotionBlur'),
-        dict(type='BrightnessContrast'), dict(type='GenerateTarget', codec=dict(type='HeatmapCodec', input_size=(64, 48))),
+        dict(type='BrightnessContrast'),
+        dict(type='GenerateTarget', codec=dict(type='HeatmapCodec', input_size=(64, 48))),
         dict(type='PackPoseInputs')]]
     assert isinstance(pipeline[2], RandomAffine)
 

@@ -1,8 +1,8 @@
 """Supervised keypoint losses on coordinates, and the NaN-safe distance other losses share.
 
 Keypoints are ``(N, K, 2)`` ``(x, y)`` in frame pixels with NaN for unlabeled keypoints
-(docs/contracts.md, "Coordinates"). Keypoints whose prediction or target has a NaN coordinate are invalid: they
-give 0, are excluded from the mean, and receive no gradient (never NaN).
+(docs/contracts.md, "Coordinates"). Keypoints whose prediction or target has a NaN coordinate
+are invalid: they give 0, are excluded from the mean, and receive no gradient (never NaN).
 """
 import torch
 from torch import Tensor
