@@ -14,6 +14,7 @@ import sys
 from posekit.apis import init_model, write_video_outputs
 from posekit.apis.cli import run_cli
 from posekit.apis.config import resolve_checkpoint
+from posekit.apis.device import DEVICE_CHOICES, resolve_device
 from posekit.datasets.video_io import VideoReadError, list_videos
 
 
@@ -29,7 +30,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--save-video', action='store_true', help='write labeled videos')
     parser.add_argument('--save-heatmaps', action='store_true',
                         help='write every frame\'s heatmaps to <stem>_heatmaps.npy')
-    parser.add_argument('--device', default='cpu', help="e.g. 'cpu' or 'cuda:0'")
+    parser.add_argument('--device', default='cpu', help=f'one of {DEVICE_CHOICES}')
     parser.add_argument('--conf-threshold', type=float, default=0.05,
                         help='keypoints below this confidence are not drawn')
     return parser.parse_args()
@@ -48,12 +49,13 @@ def expand_videos(items: list[str]) -> tuple[list[str], list[str]]:
 
 def main() -> None:
     args = parse_args()
+    device = resolve_device(args.device)
     checkpoint = resolve_checkpoint(args.checkpoint)
     out_dir = osp.join(args.out_dir or osp.dirname(osp.abspath(checkpoint)), 'video_preds')
     videos, errors = expand_videos(args.videos)
     for message in errors:
         print(f'error: {message}', file=sys.stderr)
-    model = init_model(args.config, checkpoint, args.device) if videos else None
+    model = init_model(args.config, checkpoint, device) if videos else None
     summaries = []
     for video in videos:
         try:

@@ -32,6 +32,7 @@ from posekit.registry import MODELS
 from posekit.visualization import plot_calibration, plot_pixel_error_boxes
 from .config import fill_num_keypoints, label_keypoint_names, load_config, prepare_data, \
     resolve_checkpoint
+from .device import resolve_device
 
 __all__ = ['init_model', 'predict_frames', 'predict_video', 'temporal_norm',
            'pca_error_tables', 'write_video_outputs', 'evaluate_video', 'evaluate_test_videos',
@@ -100,7 +101,7 @@ def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu'
         raise CheckpointMismatchError(f'{path} does not fit the model built from the config: '
                                       f'{reason}') from None
     prepare_for_inference(model, cfg, dataset_meta)
-    return model.to(device)
+    return model.to(resolve_device(device))
 
 
 def read_image(path: Union[str, os.PathLike]) -> np.ndarray:
