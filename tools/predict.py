@@ -75,5 +75,6 @@ def main() -> None:
     if errors:
         sys.exit(1)
 
+
 if __name__ == '__main__':
     run_cli(main)
