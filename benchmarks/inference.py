@@ -3,7 +3,8 @@
 For each batch size, measured in the same run and interleaved (so that other processes on the
 machine slow both alike):
 
-- ``decode``: decord alone (``read_frames`` in batches), frames per second;
+- ``decode``: the video backend alone (``read_frames`` in batches; decord, or PyAV with
+  ``POSEKIT_VIDEO_BACKEND=pyav``), frames per second;
 - ``decode+resize``: what the decode thread produces (``VideoInference.decode_batches``);
 - ``model``: the bare forward pass (normalisation, backbone, head → heatmaps) on random uint8
   tensors of the same batch and input size, for as many frames as the video has (context

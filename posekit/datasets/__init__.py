@@ -3,10 +3,10 @@ from . import transforms
 from .labeled_frames import LabeledFramesDataset, assign_splits, split_sizes
 from .video_clips import VideoClipDataset, clip_collate
 from .video_io import (VideoInfo, VideoReadError, VideoReaderCache, list_videos, open_video,
-                       read_frames, video_info)
+                       read_frames, video_backend, video_info)
 
 __all__ = [
     'transforms', 'LabeledFramesDataset', 'assign_splits', 'split_sizes', 'VideoClipDataset',
     'clip_collate', 'VideoInfo', 'VideoReadError', 'VideoReaderCache', 'list_videos',
-    'open_video', 'read_frames', 'video_info'
+    'open_video', 'read_frames', 'video_backend', 'video_info'
 ]
