@@ -4,7 +4,9 @@ Frames are numbered as decord numbers them: the video stream's packets sorted by
 presentation timestamp, one frame per packet. Opening a file demuxes it once (no decoding)
 to build that index and the list of keyframes; reading frame ``i`` decodes forward from the
 current position when no keyframe lies between, and otherwise seeks to the last keyframe at
-or before ``i`` and decodes up to it, as decord does.
+or before ``i`` and decodes up to it, as decord does. Seeks go by presentation timestamp
+(MP4, MOV, Matroska); a reader whose seek lands past its frame switches to decoding
+timestamps (AVI, whose index holds those; decord misnumbers B-frames there).
 """
 from collections.abc import Iterator, Sequence
 from typing import Optional
@@ -44,27 +46,27 @@ class PyAVReader:
             raise PyAVDecodeError('no video stream')
         self._stream = self._container.streams.video[0]
         self._stream.codec_context.thread_count = 1
-        timestamps, seek_stamps = [], {}  # seek_stamps: keyframe timestamp -> seek timestamp
-        earliest = None
+        timestamps, seek_stamps = [], {}  # keyframe timestamp -> (its pts, min(pts, dts))
         for packet in self._container.demux(self._stream):
             stamp = _timestamp(packet)
             if stamp is None:  # the empty packet that flushes the decoder
                 continue
             timestamps.append(stamp)
-            # most demuxers seek on decoding timestamps, some (Matroska) on pts
-            first = min(t for t in (packet.pts, packet.dts) if t is not None)
-            earliest = first if earliest is None else min(earliest, first)
             if packet.is_keyframe:
-                seek_stamps[stamp] = first
+                seek_stamps[stamp] = (stamp, min(t for t in (packet.pts, packet.dts)
+                                                 if t is not None))
         if not timestamps:
             raise PyAVDecodeError('no video frames')
         self._stamps = np.sort(np.asarray(timestamps, dtype=np.int64))
         self._index = {int(stamp): i for i, stamp in enumerate(self._stamps)}
-        # keyframe positions and where to seek for each; the first frame from the very start
+        # keyframe positions and the two timestamps to seek each by; the first frame by the
+        # earliest timestamp of the file, so that seeking there starts at the beginning
         keyframes = {self._index[stamp]: seek for stamp, seek in seek_stamps.items()}
-        keyframes[0] = earliest
+        earliest = min([int(self._stamps[0]), *(dts for _, dts in seek_stamps.values())])
+        keyframes[0] = (earliest, earliest)
         self._keyframes = np.array(sorted(keyframes))
-        self._seek_stamps = [keyframes[k] for k in self._keyframes]
+        self._seek_stamps = np.array([keyframes[k] for k in self._keyframes], np.int64)
+        self._seek_column = 0  # 0: seek by pts, 1: by decoding timestamps
         self._frames: Optional[Iterator[av.VideoFrame]] = None
         self._next = 0  # position of the frame self._frames yields next
         # one converter for all frames: it keeps its swscale context (to_ndarray makes a new
@@ -82,8 +84,8 @@ class PyAVReader:
 
     def _seek(self, slot: int) -> None:
         """Restart decoding at keyframe number ``slot``."""
-        self._container.seek(int(self._seek_stamps[slot]), backward=True, any_frame=False,
-                             stream=self._stream)
+        self._container.seek(int(self._seek_stamps[slot, self._seek_column]), backward=True,
+                             any_frame=False, stream=self._stream)
         self._frames = self._container.decode(self._stream)
         self._next = int(self._keyframes[slot])
 
@@ -103,12 +105,17 @@ class PyAVReader:
     def _frame(self, index: int) -> np.ndarray:
         """Decode frame ``index`` as ``(H, W, 3)`` uint8 RGB."""
         slot = int(np.searchsorted(self._keyframes, index, 'right')) - 1
-        if self._frames is None or not self._keyframes[slot] <= self._next <= index:
+        seek = self._frames is None or not self._keyframes[slot] <= self._next <= index
+        if seek:
             self._seek(slot)
         target = int(self._stamps[index])
         frame = self._decode_until(target)
-        if frame is None and slot > 0:  # the seek landed past the frame: one keyframe back
-            self._seek(slot - 1)
+        if frame is None and seek and self._seek_column == 0:
+            self._seek_column = 1  # the seek landed past the frame: seek by decoding time
+            self._seek(slot)
+            frame = self._decode_until(target)
+        if frame is None and slot > 0:  # last resort: decode from the first frame
+            self._seek(0)
             frame = self._decode_until(target)
         if frame is None:
             raise PyAVDecodeError(f'frame {index} (timestamp {target}) is not in the decoded '
