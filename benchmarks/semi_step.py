@@ -6,7 +6,7 @@ Measured in one process, at the config's batch size, clip length and input size,
 unsupervised loss at full weight (the warm-up hook is removed):
 
 - decode: building one labeled batch (load, augment, heatmap targets, collate) and one
-  unlabeled batch of clips (decord decode, resize, clip augmentation) in the main process;
+  unlabeled batch of clips (video decode, resize, clip augmentation) in the main process;
   in training the loaders' workers do this;
 - labeled step: forward (preprocess, backbone, head, supervised losses), backward and the
   optimizer step of one pre-loaded labeled batch;

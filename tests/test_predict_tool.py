@@ -1,4 +1,5 @@
 """tools/predict.py and the video/PCA outputs of tools/test.py, run as a user runs them."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,9 @@ FRAMES = 40
 pytestmark = pytest.mark.slow
 
 
-def run(*args):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+def run(*args, env=None):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env)
 
 
 def cut_video(source, path, start, frames=FRAMES):
@@ -114,3 +116,16 @@ def test_test_tool_writes_pca_errors_pictures_and_video_metrics(work_dir, tmp_pa
         assert (out / picture).stat().st_size > 10_000
     errors = pd.read_csv(out / 'video_preds' / 'part_pixel_error.csv', index_col=0)
     assert errors.shape == (FRAMES, 14)
+
+
+@pytest.mark.parametrize('device, message', [
+    ('cuda:0', "device 'cuda:0': CUDA is not available on this machine"),
+    ('tpu', "unknown device 'tpu'; choose one of: cpu, cuda, cuda:N, mps")])
+def test_predict_with_an_unusable_device_is_one_line(work_dir, device, message):
+    env = {**os.environ, 'CUDA_VISIBLE_DEVICES': ''}  # no CUDA, even on a GPU machine
+    result = run('tools/predict.py', CONFIG, str(work_dir),
+                 str(TOY / 'videos_test' / 'session3.mp4'), '--device', device, env=env)
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f'error: {message}')
+    assert not (work_dir / 'video_preds' / 'session3.csv').exists()

@@ -32,6 +32,7 @@ import sys
 from posekit.apis import init_model
 from posekit.apis.cli import run_cli
 from posekit.apis.config import resolve_checkpoint
+from posekit.apis.device import DEVICE_CHOICES
 from posekit.apis.ensemble import init_members, is_ensemble_dir
 from posekit.datasets.video_io import VideoReadError
 from posekit.inference.completion import completed
@@ -56,7 +57,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--save-video', action='store_true', help='write labeled videos')
     parser.add_argument('--save-heatmaps', action='store_true',
                         help='write every frame\'s heatmaps to <name>_heatmaps.npy')
-    parser.add_argument('--device', default='cpu', help="e.g. 'cpu', 'cuda' or 'cuda:0'")
+    parser.add_argument('--device', default='cpu', help=f'one of {DEVICE_CHOICES}')
     parser.add_argument('--amp', action='store_true',
                         help='bf16/fp16 backbone with channels-last where the device supports '
                         'it (head and keypoint decoding stay float32)')

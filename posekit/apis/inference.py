@@ -30,6 +30,7 @@ from .checkpoints import load_state_dict_strictly, read_checkpoint
 from .config import load_config, prepare_data, resolve_checkpoint
 from .config_checks import check_model_parts
 from .model_info import fill_model_info, label_keypoint_names
+from .device import resolve_device
 
 __all__ = ['init_model', 'predict_frames', 'predict_video', 'temporal_norm',
            'pca_error_tables', 'write_video_outputs', 'evaluate_video', 'evaluate_test_videos',
@@ -91,5 +92,5 @@ def init_model(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
     model = MODELS.build(cfg.model)
     load_state_dict_strictly(model, state, path, cfg)
     prepare_for_inference(model, cfg, dataset_meta)
-    model.to(device)
+    model.to(resolve_device(device))
     return set_amp(model, True) if amp else model

@@ -1,8 +1,11 @@
-"""Video reading with decord: open, inspect, decode frames and list video files.
+"""Video reading: open, inspect, decode frames and list video files, with decord or PyAV.
 
-This is the only posekit module that imports decord. Readers must not cross a ``fork``: a
-``VideoReader`` opened in the main process and used in a DataLoader worker hangs, so workers
-open their own readers lazily through :class:`VideoReaderCache`.
+Two decoders sit behind one interface and give the same frames (bit-identical on the toy and
+mirror-mouse videos, tests/datasets/test_video_backends.py): decord where it is installed
+(Linux x86-64, Windows amd64) and PyAV everywhere else. ``POSEKIT_VIDEO_BACKEND=decord`` or
+``=pyav`` forces one. Readers must not cross a ``fork``: a reader opened in the main process
+and used in a DataLoader worker hangs (decord), so workers open their own readers lazily
+through :class:`VideoReaderCache`.
 """
 import glob
 import os
@@ -10,20 +13,53 @@ import os.path as osp
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Protocol, Union
 
-# cv2 must be imported before decord: decord bundles an old zlib, and once it is loaded first
-# every later cv2.imread of a PNG fails with "libpng error: bad parameters to zlib".
-import cv2  # noqa: F401  (import order matters, see above)
-import decord
 import numpy as np
+
+from . import video_pyav
+
+try:
+    from . import video_decord
+except ImportError as _error:  # no decord wheel for this platform
+    video_decord, _DECORD_MISSING = None, str(_error)
+else:
+    _DECORD_MISSING = ''
 
 #: File extensions a video folder is searched for (case-insensitive).
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv')
 
+#: Environment variable that forces a video backend.
+BACKEND_ENV = 'POSEKIT_VIDEO_BACKEND'
+
+#: The video backends, by the name ``POSEKIT_VIDEO_BACKEND`` takes.
+BACKENDS = ('decord', 'pyav')
+
+
+class VideoReader(Protocol):
+    """What :func:`open_video` returns, whichever backend decodes.
+
+    Attributes:
+        path: The video file.
+        ERRORS: The exceptions the backend raises for a file or frame it cannot decode.
+    """
+
+    path: str
+    ERRORS: tuple[type[Exception], ...]
+
+    def __len__(self) -> int:
+        """Number of frames."""
+
+    @property
+    def fps(self) -> float:
+        """Average frame rate."""
+
+    def get_batch(self, indices: Sequence[int]) -> np.ndarray:
+        """``(T, H, W, 3)`` uint8 RGB frames of ``(T,)`` indices in ``[0, len(self))``."""
+
 
 class VideoReadError(ValueError):
-    """A video file exists but decord cannot open or decode it."""
+    """A video file exists but the video backend cannot open or decode it."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +67,7 @@ class VideoInfo:
     """Metadata of a video.
 
     Attributes:
-        num_frames: Number of frames decord reports.
+        num_frames: Number of frames (video packets, as decord counts them).
         width: Frame width in pixels.
         height: Frame height in pixels.
         fps: Average frame rate.
@@ -43,32 +79,69 @@ class VideoInfo:
     fps: float
 
 
-def open_video(path: str) -> decord.VideoReader:
-    """Open ``path`` with decord on the CPU with one decoding thread.
+def video_backend() -> str:
+    """The video backend in use: ``POSEKIT_VIDEO_BACKEND`` if set, else decord where it
+    imports, else PyAV.
+
+    Returns:
+        ``'decord'`` or ``'pyav'``.
+
+    Raises:
+        ValueError: ``POSEKIT_VIDEO_BACKEND`` names no backend, or names decord where decord
+            does not import.
+    """
+    name = os.environ.get(BACKEND_ENV, '').strip().lower()
+    if not name:
+        return 'decord' if video_decord is not None else 'pyav'
+    if name not in BACKENDS:
+        raise ValueError(f'{BACKEND_ENV}={name!r} is not a video backend; choose one of: '
+                         f'{", ".join(BACKENDS)}')
+    if name == 'decord' and video_decord is None:
+        raise ValueError(f'{BACKEND_ENV}=decord, but decord does not import '
+                         f'({_DECORD_MISSING}); unset it to use pyav')
+    return name
+
+
+def _reader_class() -> type:
+    """The reader class of the backend in use (:func:`video_backend`)."""
+    return video_decord.DecordReader if video_backend() == 'decord' else video_pyav.PyAVReader
+
+
+def _reason(error: Exception) -> str:
+    """A backend error's message without errno and path (PyAV repeats both)."""
+    return getattr(error, 'strerror', None) or str(error)
+
+
+def open_video(path: str) -> VideoReader:
+    """Open ``path`` with the video backend in use, on the CPU with one decoding thread.
 
     Args:
         path: Video file.
 
     Returns:
-        A ``decord.VideoReader``.
+        A reader: ``len(reader)`` frames, ``reader.fps``, ``reader.path``; decode frames with
+        :func:`read_frames`.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        VideoReadError: decord cannot open the file (corrupt or not a video).
+        VideoReadError: The backend cannot open the file (corrupt or not a video).
+        ValueError: ``POSEKIT_VIDEO_BACKEND`` is invalid (see :func:`video_backend`).
     """
+    reader_class = _reader_class()
     if not osp.isfile(path):
         raise FileNotFoundError(path)
     try:
-        return decord.VideoReader(path, ctx=decord.cpu(0), num_threads=1)
-    except (decord.DECORDError, RuntimeError, AssertionError) as error:
-        raise VideoReadError(f'cannot read video {path!r}: {error}') from error
+        return reader_class(path)
+    except reader_class.ERRORS as error:
+        raise VideoReadError(f'cannot read video {path!r}: not a video file, or corrupt '
+                             f'({video_backend()}: {_reason(error)})') from error
 
 
 def video_info(path: str) -> VideoInfo:
     """Read the metadata of ``path`` through a short-lived reader.
 
-    The frame size comes from decoding the first frame (decord exposes no size field). The
-    reader is deleted before returning, so none survives into forked workers.
+    The frame size comes from decoding the first frame. The reader is deleted before
+    returning, so none survives into forked workers.
 
     Args:
         path: Video file.
@@ -78,22 +151,19 @@ def video_info(path: str) -> VideoInfo:
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        VideoReadError: decord cannot open the file or decode its first frame.
+        VideoReadError: The backend cannot open the file or decode its first frame.
     """
     reader = open_video(path)
     try:
-        height, width = reader[0].shape[:2]
+        height, width = read_frames(reader, [0]).shape[1:3]
         return VideoInfo(num_frames=len(reader), width=int(width), height=int(height),
-                         fps=float(reader.get_avg_fps()))
-    except (decord.DECORDError, RuntimeError) as error:
-        raise VideoReadError(f'cannot decode video {path!r}: {error}') from error
+                         fps=reader.fps)
     finally:
         del reader
 
 
-def read_frames(reader_or_path: Union[decord.VideoReader, str],
-                indices: Sequence[int]) -> np.ndarray:
-    """Decode frames by index.
+def read_frames(reader_or_path: Union[VideoReader, str], indices: Sequence[int]) -> np.ndarray:
+    """Decode frames by index (negative indices count from the end).
 
     Args:
         reader_or_path: An open reader, or a path (opened for this call only).
@@ -103,17 +173,21 @@ def read_frames(reader_or_path: Union[decord.VideoReader, str],
         ``(T, H, W, 3)`` uint8 RGB frames.
 
     Raises:
-        VideoReadError: decord fails to decode the frames (named by path when given one).
+        VideoReadError: An index is out of range, or the backend fails to decode the frames
+            (the message names the file).
     """
-    is_path = isinstance(reader_or_path, str)
-    reader = open_video(reader_or_path) if is_path else reader_or_path
+    reader = open_video(reader_or_path) if isinstance(reader_or_path, str) else reader_or_path
+    num_frames = len(reader)
     indices = [int(i) for i in indices]
+    outside = [i for i in indices if not -num_frames <= i < num_frames]
+    if outside:
+        raise VideoReadError(f'cannot decode frames {outside} of {reader.path!r}: it has '
+                             f'{num_frames} frames')
     try:
-        return reader.get_batch(indices).asnumpy()
-    except (decord.DECORDError, RuntimeError, IndexError) as error:
-        source = repr(reader_or_path) if is_path else 'video'
-        raise VideoReadError(f'cannot decode frames {indices} of {source}: {error}') \
-            from error
+        return reader.get_batch([i % num_frames for i in indices])
+    except reader.ERRORS as error:
+        raise VideoReadError(f'cannot decode frames {indices} of {reader.path!r}: '
+                             f'{_reason(error)}') from error
 
 
 class VideoReaderCache:
@@ -132,16 +206,16 @@ class VideoReaderCache:
         if max_open < 1:
             raise ValueError(f'max_open must be at least 1, got {max_open}')
         self.max_open = max_open
-        self._readers: OrderedDict[tuple[int, str], decord.VideoReader] = OrderedDict()
+        self._readers: OrderedDict[tuple[int, str], VideoReader] = OrderedDict()
 
-    def get(self, path: str) -> decord.VideoReader:
+    def get(self, path: str) -> VideoReader:
         """This process's reader of ``path``, opened on first use.
 
         Args:
             path: Video file.
 
         Returns:
-            A ``decord.VideoReader`` owned by the calling process.
+            A reader (:func:`open_video`) owned by the calling process.
         """
         key = (os.getpid(), path)
         if key in self._readers:

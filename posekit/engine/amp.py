@@ -1,8 +1,10 @@
 """Mixed precision on whatever device runs: bf16 autocast on CPU, bf16/fp16 on CUDA."""
 import contextlib
+import logging
 from typing import Optional
 
 import torch
+from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
@@ -45,20 +47,25 @@ def amp_optim_wrapper(optim_wrapper: dict, device: Optional[str] = None) -> dict
 
     Args:
         optim_wrapper: The config's ``optim_wrapper`` dict.
-        device: ``'cuda'`` or ``'cpu'``; None = CUDA when available.
+        device: ``'cuda'``, ``'cpu'``, ``'mps'`` or another mmengine device type; None = the
+            device mmengine trains on (``mmengine.device.get_device()``: CUDA, else MPS, else
+            the CPU).
 
     Returns:
         A new config: ``BF16OptimWrapper`` where bf16 is native, mmengine's fp16
-        ``AmpOptimWrapper`` on older GPUs, or the unchanged config (with a warning) on CPUs
-        without bf16.
+        ``AmpOptimWrapper`` on older GPUs, or the unchanged config, with one warning, on CPUs
+        without bf16 and on other devices (MPS: mmengine's validation loop cannot autocast
+        there).
     """
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = device or get_device()
     cfg = dict(optim_wrapper)
     if device == 'cuda':
         cfg['type'] = 'BF16OptimWrapper' if torch.cuda.is_bf16_supported() else 'AmpOptimWrapper'
-    elif cpu_supports_bf16():
+    elif device == 'cpu' and cpu_supports_bf16():
         cfg['type'] = 'BF16OptimWrapper'
     else:
-        print_log('--amp: this CPU has no native bf16 support; training in float32',
-                  logger='current', level=30)
+        reason = 'this CPU has no native bf16 support' if device == 'cpu' else \
+            f"mmengine's validation loop cannot autocast on {device}"
+        print_log(f'--amp: {reason}; training in float32', logger='current',
+                  level=logging.WARNING)
     return cfg
