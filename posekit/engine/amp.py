@@ -8,22 +8,8 @@ from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
+from posekit.hardware import cpu_supports_bf16
 from posekit.registry import OPTIM_WRAPPERS
-
-
-def cpu_supports_bf16() -> bool:
-    """Whether this CPU has native bf16 matrix instructions (AVX512-BF16 or AMX)."""
-    try:
-        if torch.ops.mkldnn._is_mkldnn_bf16_supported():
-            return True
-    except (AttributeError, RuntimeError):
-        pass
-    try:
-        with open('/proc/cpuinfo') as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return 'avx512_bf16' in flags or 'amx_bf16' in flags
 
 
 @OPTIM_WRAPPERS.register_module()

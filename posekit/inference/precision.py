@@ -1,7 +1,7 @@
 """Mixed-precision inference: which dtype a device runs at, and the autocast around a model.
 
 ``amp=True`` means bf16 autocast with channels-last weights and inputs on CPUs with native
-bf16 instructions (AVX512-BF16 or AMX, :func:`~posekit.engine.amp.cpu_supports_bf16`), bf16
+bf16 instructions (AVX512-BF16 or AMX, :func:`~posekit.hardware.cpu_supports_bf16`), bf16
 on CUDA GPUs that support it and fp16 on older ones. On a CPU without bf16 the model runs in
 float32 (with a warning): emulated bf16 is slower than float32. Keypoint decoding always
 runs in float32 (the codec's soft-argmax and confidences turn autocast off and cast the
@@ -16,7 +16,7 @@ import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
-from posekit.engine.amp import cpu_supports_bf16
+from posekit.hardware import cpu_supports_bf16
 
 
 def amp_dtype(device: torch.device) -> Optional[torch.dtype]:
