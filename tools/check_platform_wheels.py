@@ -80,13 +80,15 @@ def pip_platforms(tag: str) -> list[str]:
 
 
 def dependencies(pyproject: str) -> list[Requirement]:
-    """The dependencies and optional dependencies of a ``pyproject.toml``."""
+    """The dependencies and optional dependencies of a ``pyproject.toml``, less the
+    project's own extras that one extra pulls in (``posekit[eks,nwb,h5]``: listed already)."""
     with open(pyproject, 'rb') as f:
         project = tomllib.load(f)['project']
     lines = list(project.get('dependencies', []))
     for extra in project.get('optional-dependencies', {}).values():
         lines.extend(extra)
-    return [Requirement(line) for line in lines]
+    requirements = [Requirement(line) for line in lines]
+    return [r for r in requirements if r.name != project['name']]
 
 
 def find_wheel(requirement: Requirement, tag: str, python_version: str) -> tuple[bool, str]:
