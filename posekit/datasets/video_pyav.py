@@ -104,8 +104,7 @@ class PyAVReader:
         return None
 
     def _frame(self, index: int) -> np.ndarray:
-        """Decode frame ``index`` as an ``(H, W, 3)`` uint8 RGB view of the converter's
-        buffer (valid until the next frame)."""
+        """Decode frame ``index`` as ``(H, W, 3)`` uint8 RGB."""
         slot = bisect_right(self._keyframes, index) - 1
         seek = self._frames is None or not self._keyframes[slot] <= self._next <= index
         if seek:
