@@ -8,6 +8,7 @@ or before ``i`` and decodes up to it, as decord does. Seeks go by presentation t
 (MP4, MOV, Matroska); a reader whose seek lands past its frame switches to decoding
 timestamps (AVI, whose index holds those; decord misnumbers B-frames there).
 """
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Optional
 
@@ -64,8 +65,8 @@ class PyAVReader:
         keyframes = {self._index[stamp]: seek for stamp, seek in seek_stamps.items()}
         earliest = min([int(self._stamps[0]), *(dts for _, dts in seek_stamps.values())])
         keyframes[0] = (earliest, earliest)
-        self._keyframes = np.array(sorted(keyframes))
-        self._seek_stamps = np.array([keyframes[k] for k in self._keyframes], np.int64)
+        self._keyframes = sorted(keyframes)
+        self._seek_stamps = [keyframes[k] for k in self._keyframes]
         self._seek_column = 0  # 0: seek by pts, 1: by decoding timestamps
         self._frames: Optional[Iterator[av.VideoFrame]] = None
         self._next = 0  # position of the frame self._frames yields next
@@ -84,10 +85,10 @@ class PyAVReader:
 
     def _seek(self, slot: int) -> None:
         """Restart decoding at keyframe number ``slot``."""
-        self._container.seek(int(self._seek_stamps[slot, self._seek_column]), backward=True,
+        self._container.seek(int(self._seek_stamps[slot][self._seek_column]), backward=True,
                              any_frame=False, stream=self._stream)
         self._frames = self._container.decode(self._stream)
-        self._next = int(self._keyframes[slot])
+        self._next = self._keyframes[slot]
 
     def _decode_until(self, target: int) -> Optional[av.VideoFrame]:
         """Decode forward to the frame with timestamp ``target``; None if it was passed."""
@@ -104,7 +105,7 @@ class PyAVReader:
 
     def _frame(self, index: int) -> np.ndarray:
         """Decode frame ``index`` as ``(H, W, 3)`` uint8 RGB."""
-        slot = int(np.searchsorted(self._keyframes, index, 'right')) - 1
+        slot = bisect_right(self._keyframes, index) - 1
         seek = self._frames is None or not self._keyframes[slot] <= self._next <= index
         if seek:
             self._seek(slot)
@@ -134,4 +135,10 @@ class PyAVReader:
         if not len(indices):
             context = self._stream.codec_context
             return np.empty((0, context.height, context.width, 3), np.uint8)
-        return np.stack([self._frame(int(i)) for i in indices])
+        frames = None
+        for i, index in enumerate(indices):
+            frame = self._frame(int(index))
+            if frames is None:
+                frames = np.empty((len(indices), *frame.shape), np.uint8)
+            frames[i] = frame
+        return frames

@@ -207,9 +207,11 @@ def test_pyav_recovers_when_a_seek_lands_past_the_frame(encoded, monkeypatch, wr
     reader = backend_reader(monkeypatch, 'pyav', encoded['mp4'])
     assert len(reader._keyframes) > 3 and reader._seek_column == 0
     # make keyframe 2's seek land on keyframe 3, as a demuxer with other seek semantics would
+    wrong = list(reader._seek_stamps[2])
     for column in wrong_columns:
-        reader._seek_stamps[2, column] = reader._seek_stamps[3, column]
-    index = int(reader._keyframes[2]) + 1
+        wrong[column] = reader._seek_stamps[3][column]
+    reader._seek_stamps[2] = tuple(wrong)
+    index = reader._keyframes[2] + 1
     frame = read_frames(reader, [index])[0].astype(int)
     assert np.abs(frame - source_frame(index)).mean() < 5
     assert reader._seek_column == 1  # later seeks go by decoding timestamps
