@@ -18,8 +18,9 @@ from torch import Tensor, nn
 class FittableLoss(Protocol):
     """What ``PCAFitHook`` needs of a loss it fits before training.
 
-    ``isinstance(loss, FittableLoss)`` only checks that both attributes exist; use
-    :func:`is_fittable` to also check that ``fit`` is callable and ``fitted`` is boolean.
+    Test a loss with :func:`is_fittable`, not ``isinstance``: from Python 3.12,
+    ``isinstance`` against a protocol looks attributes up statically and misses
+    ``nn.Module`` buffers such as a ``fitted`` buffer.
 
     Attributes:
         fitted: Whether the loss has been fitted (or restored fitted from a checkpoint): a
@@ -50,7 +51,7 @@ def is_fittable(obj: object) -> bool:
         True for a bool, ``numpy.bool_`` or one-element ``torch.bool`` tensor ``fitted``
         next to a callable ``fit``; False otherwise.
     """
-    if not isinstance(obj, FittableLoss) or not callable(obj.fit):
+    if not callable(getattr(obj, 'fit', None)) or not hasattr(obj, 'fitted'):
         return False
     fitted = obj.fitted
     if isinstance(fitted, Tensor):
