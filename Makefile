@@ -26,7 +26,7 @@ $(VENV312)/.installed: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo 'make test-312: no Python 3.12 found (python3.12 or' \
 		'pyenv); set PYTHON312=/path/to/python3.12, or run `make test-311` alone' >&2; exit 1; }
 	test -x $(PY312) || $(PYTHON312) -m venv $(VENV312)
-	$(PY312) -m pip install --quiet -e . 'pytest>=8'  # fast tests only: no heavy extras (their tests skip)
+	$(PY312) -m pip install --quiet -e . 'pytest>=8' 'pytest-xdist==3.8.0'  # fast tests only: no heavy extras (their tests skip)
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,13 +36,17 @@ demo: install
 	$(PY) tools/test.py $(CONFIG) $(WORK_DIR)
 	$(PY) tools/predict.py $(CONFIG) $(WORK_DIR) data/toy/videos_test/session3.mp4 --save-video
 
-test: test-311 test-312
+# both venvs install side by side (pip is mostly single-threaded), then the suites run one
+# after the other, each on every core: one pytest-xdist worker a core, one torch thread each
+test:
+	$(MAKE) -j2 install $(VENV312)/.installed
+	$(MAKE) test-311 test-312
 
 test-311: install
-	$(PY) -m pytest -q
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n auto
 
 test-312: $(VENV312)/.installed
-	$(PY312) -m pytest -q -m 'not slow'
+	OMP_NUM_THREADS=1 $(PY312) -m pytest -q -n auto -m 'not slow'
 
 benchmark: install
 	$(PY) tools/make_toy_data.py

@@ -1,0 +1,18 @@
+"""Suite-wide set-up: the built-in toy project exists before any test (or xdist worker) runs.
+
+Tests and the tools they start read ``data/toy``; generating it once here, in the main pytest
+process, keeps parallel workers from generating it at the same time.
+"""
+from pathlib import Path
+
+import pytest
+
+from posekit.datasets.toy import ensure_toy_data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Generate ``data/toy`` in the controlling process (not in xdist workers)."""
+    if not hasattr(config, 'workerinput'):
+        ensure_toy_data(str(ROOT / 'data' / 'toy'))
