@@ -10,8 +10,9 @@ A config says each of these once (docs/contracts.md, "Configs"):
 
 :func:`fill_model_info` copies them into ``model.codec``, ``model.metainfo``, every
 ``GenerateTarget`` step of a dataloader pipeline and every ``LabeledFramesDataset``'s (and
-``MultiviewLabeledFramesDataset``'s) ``metainfo`` (which mmengine saves in checkpoints as ``dataset_meta``); a labeled dataset
-without ``context`` gets the head's (``num_context``: frame stacks for context heads). First,
+``MultiviewLabeledFramesDataset``'s) ``metainfo`` (which mmengine saves in checkpoints as
+``dataset_meta``); a labeled dataset without ``context`` gets the head's (``num_context``:
+frame stacks for context heads). First,
 dataset and pipeline entries a project config leaves None take its top-level variables
 (:func:`posekit.apis.project_vars.fill_project_vars`).
 """

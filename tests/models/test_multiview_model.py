@@ -7,6 +7,7 @@ from torch import nn
 from posekit.datasets.metainfo import build_metainfo
 from posekit.evaluation.metrics import PixelError
 from posekit.geometry3d import Calibration, Camera, write_calibration
+from posekit.inference.metrics import pca_error_tables
 from posekit.models.losses import Loss, TemporalLoss
 from posekit.models.outputs import OUTPUT_KEYS, base_key
 from posekit.models.views import fold_views, unfold_views
@@ -284,3 +285,14 @@ def test_reprojection_loss_takes_the_cameras_in_the_metainfo_view_order(tmp_path
     loss = LOSSES.build(dict(type='ReprojectionLoss'))
     loss.bind(None, metainfo)
     assert loss.cameras.names == ['bottom', 'top'] and loss.view_axis
+
+
+def test_one_views_video_predictions_skip_the_multiview_pca_tables():
+    model = build(unsupervised_losses=[dict(type='PCAMultiViewLoss', components_to_keep=2,
+                                            epsilon=0.),
+                                       dict(type='PCASingleViewLoss', components_to_keep=1)])
+    model.unsupervised_losses[0].fit(np.random.default_rng(0).normal(size=(10, 2, 2, 2)))
+    model.unsupervised_losses[1].fit(np.random.default_rng(1).normal(size=(10, 2, 2)))
+    tables = pca_error_tables(model, np.zeros((3, 2, 2)), NAMES)
+    assert list(tables) == ['pca_singleview_error']
+    assert tables['pca_singleview_error'].shape == (3, 2)

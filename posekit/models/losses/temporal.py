@@ -2,9 +2,10 @@
 
 The input is one clip: frames ``t = 0 … T-1`` along dim 0. Each loss compares frame ``t`` with
 frame ``t + 1`` per keypoint, giving ``(T-1, K)`` elements; a multiview model's clip keeps its
-view axis (``(T, V, K, ...)`` → ``(T-1, V, K)``: each view's own frame-to-frame changes). As in Lightning Pose, a pair in
-which either frame's confidence is below ``prob_threshold`` counts as 0 but stays in the mean
-(low confidence usually means occlusion, where jumps are expected).
+view axis (``(T, V, K, ...)`` → ``(T-1, V, K)``: each view's own frame-to-frame changes). As
+in Lightning Pose, a pair in which either frame's confidence is below ``prob_threshold``
+counts as 0 but stays in the mean (low confidence usually means occlusion, where jumps are
+expected).
 """
 from typing import Optional
 
