@@ -7,6 +7,8 @@ _base_ = [
     '../_base_/models/heatmap.py',
 ]
 
+# not work_dirs/heatmap, the single-view recipe's default
+work_dir = 'work_dirs/multiview/heatmap'
 train_cfg = dict(max_epochs=150, val_interval=10)
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[100, 130], gamma=0.5)]
 default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10))

@@ -16,6 +16,7 @@ model = dict(
     ],
 )
 
+work_dir = 'work_dirs/multiview/heatmap_semi'
 train_cfg = dict(type='SemiSupervisedTrainLoop', min_steps_per_epoch=5)
 # unsupervised losses ramp in once the supervised loss has shaped the heatmaps
 custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=30, increase_per_epoch=0.02)]
