@@ -93,8 +93,9 @@ def fill_model_info(cfg: Config, loader: str = 'train_dataloader',
         The metainfo (``posekit.datasets.metainfo.build_metainfo``).
 
     Raises:
-        ValueError: ``model.head.num_keypoints`` disagrees with the labels, or the codec or
-            the metainfo is inconsistent.
+        ValueError: ``model.head.num_keypoints`` disagrees with the labels, the codec or
+            the metainfo is inconsistent, or a multiview dataset's ``view_names`` differ from
+            the metainfo's.
         KeyError: The metainfo names a keypoint the labels do not have.
     """
     fill_project_vars(cfg)
@@ -112,6 +113,11 @@ def fill_model_info(cfg: Config, loader: str = 'train_dataloader',
     cfg.model.metainfo = metainfo
     num_context = MODELS.get(head.type).num_context
     for dataset in _datasets(cfg):
+        views = dataset.get('view_names')
+        if views is not None and list(views) != metainfo.get('view_names'):
+            raise ValueError(f'{dataset.type}: view_names={list(views)} but the config\'s '
+                             f'metainfo.view_names={metainfo.get("view_names")}; the model\'s '
+                             'view axis follows the metainfo: give the same views in order')
         if dataset.get('type') == 'LabeledFramesDataset':
             dataset.metainfo = dict(metainfo)
             dataset.setdefault('context', num_context)
