@@ -9,9 +9,10 @@ A config says each of these once (docs/contracts.md, "Configs"):
   file's header.
 
 :func:`fill_model_info` copies them into ``model.codec``, ``model.metainfo``, every
-``GenerateTarget`` step of a dataloader pipeline and every ``LabeledFramesDataset``'s
-``metainfo`` (which mmengine saves in checkpoints as ``dataset_meta``); a labeled dataset
-without ``context`` gets the head's (``num_context``: frame stacks for context heads). First,
+``GenerateTarget`` step of a dataloader pipeline and every ``LabeledFramesDataset``'s (and
+``MultiviewLabeledFramesDataset``'s) ``metainfo`` (which mmengine saves in checkpoints as
+``dataset_meta``); a labeled dataset without ``context`` gets the head's (``num_context``:
+frame stacks for context heads). First,
 dataset and pipeline entries a project config leaves None take its top-level variables
 (:func:`posekit.apis.project_vars.fill_project_vars`).
 """
@@ -39,7 +40,10 @@ def label_keypoint_names(cfg: Config, loader: str = 'train_dataloader') -> list[
     dataset = (cfg.get(loader) or {}).get('dataset', {})
     if not dataset.get('ann_file'):
         raise ValueError(f'the config has no {loader} with a dataset ann_file')
-    path = find_label_files(dataset['ann_file'], dataset.get('data_root', ''))[0]
+    ann_file = dataset['ann_file']
+    if dataset.get('view_names'):  # a multiview dataset: one label file per view
+        ann_file = ann_file.format(view=dataset['view_names'][0])
+    path = find_label_files(ann_file, dataset.get('data_root', ''))[0]
     return read_keypoint_names(path)
 
 
@@ -89,8 +93,9 @@ def fill_model_info(cfg: Config, loader: str = 'train_dataloader',
         The metainfo (``posekit.datasets.metainfo.build_metainfo``).
 
     Raises:
-        ValueError: ``model.head.num_keypoints`` disagrees with the labels, or the codec or
-            the metainfo is inconsistent.
+        ValueError: ``model.head.num_keypoints`` disagrees with the labels, the codec or
+            the metainfo is inconsistent, or a multiview dataset's ``view_names`` differ from
+            the metainfo's.
         KeyError: The metainfo names a keypoint the labels do not have.
     """
     fill_project_vars(cfg)
@@ -108,9 +113,16 @@ def fill_model_info(cfg: Config, loader: str = 'train_dataloader',
     cfg.model.metainfo = metainfo
     num_context = MODELS.get(head.type).num_context
     for dataset in _datasets(cfg):
+        views = dataset.get('view_names')
+        if views is not None and list(views) != metainfo.get('view_names'):
+            raise ValueError(f'{dataset.type}: view_names={list(views)} but the config\'s '
+                             f'metainfo.view_names={metainfo.get("view_names")}; the model\'s '
+                             'view axis follows the metainfo: give the same views in order')
         if dataset.get('type') == 'LabeledFramesDataset':
             dataset.metainfo = dict(metainfo)
             dataset.setdefault('context', num_context)
+        elif dataset.get('type') == 'MultiviewLabeledFramesDataset':
+            dataset.metainfo = dict(metainfo)
         for step in dataset.get('pipeline') or []:
             if step.get('type') == 'GenerateTarget' and step.get('codec') is None:
                 step.codec = codec

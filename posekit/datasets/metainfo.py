@@ -69,7 +69,8 @@ def plain(value):
 
 
 def build_metainfo(keypoint_names: Sequence[str], views: Optional[Mapping] = None,
-                   skeleton: Sequence = (), flip_pairs: Sequence = (), **extra) -> dict:
+                   skeleton: Sequence = (), flip_pairs: Sequence = (),
+                   view_names: Optional[Sequence[str]] = None, **extra) -> dict:
     """Validate a config's metainfo against the label header and resolve it to names.
 
     Args:
@@ -77,17 +78,26 @@ def build_metainfo(keypoint_names: Sequence[str], views: Optional[Mapping] = Non
         views: View name → its keypoints (names or indices), equal lengths.
         skeleton: Pairs of keypoints drawn as bones.
         flip_pairs: Pairs of keypoints swapped by a horizontal flip.
-        **extra: Other entries (e.g. ``scorer``), kept as they are.
+        view_names: Separate camera views of a multiview project (one label file and video
+            per view, the same keypoint names in each): the model gets a view axis.
+        **extra: Other entries (e.g. ``scorer``, ``calibration``), kept as they are.
 
     Returns:
         ``dict(keypoint_names, num_keypoints, views, skeleton, flip_pairs, **extra)`` with
-        every keypoint given by name.
+        every keypoint given by name, plus ``view_names`` when given.
 
     Raises:
         KeyError: An unknown keypoint name or index.
-        ValueError: Views of different lengths, a keypoint in two views, or a malformed pair.
+        ValueError: Views of different lengths, a keypoint in two views, a malformed pair, or
+            fewer than two distinct camera views.
     """
     names = list(keypoint_names)
+    if view_names is not None:
+        if isinstance(view_names, str) or len(view_names) < 2 or \
+                len(set(view_names)) != len(view_names):
+            raise ValueError(f'metainfo.view_names: give at least two distinct camera views, '
+                             f'got {view_names!r}')
+        extra['view_names'] = [str(v) for v in view_names]
     resolved_views = {}
     for view, members in dict(views or {}).items():
         if isinstance(members, str) or not members:

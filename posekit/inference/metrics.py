@@ -71,8 +71,10 @@ def pca_error_tables(model: nn.Module, predictions: Keypoints,
 
     A loss class's default ``name`` sets the table's key: ``PCASingleViewLoss`` →
     ``'pca_singleview_error'``, ``PCAMultiViewLoss`` → ``'pca_multiview_error'``. For a
-    multi-view loss every view's keypoint gets its own error. When several losses share a
-    key, a keypoint covered by more than one keeps the first loss's error.
+    multi-view loss every view's keypoint gets its own error; a multi-view loss across
+    separate cameras (a multiview model) is left out, as the predictions are one view's. When
+    several losses share a key, a keypoint covered by more than one keeps the first loss's
+    error.
 
     Args:
         model: A model with fitted PCA losses (see :func:`fitted_pca_losses`).
@@ -87,6 +89,8 @@ def pca_error_tables(model: nn.Module, predictions: Keypoints,
     names, keypoints, index = _as_arrays(predictions, keypoint_names)
     tables: dict[str, pd.DataFrame] = {}
     for loss in fitted_pca_losses(model):
+        if getattr(loss, 'camera_shape', None) is not None:
+            continue  # across separate cameras: needs every camera's view of an instant
         key = f'{type(loss).name}_error'
         table = tables.setdefault(key, pd.DataFrame(np.nan, index=index, columns=names))
         errors = loss.reconstruction_error(keypoints).detach().cpu().double().numpy()

@@ -4,6 +4,10 @@ Heads return their predictions in this vocabulary (input-space keypoints); the t
 the frame-pixel versions and, on labeled batches, the targets. Losses name these keys in
 their ``data_info``. A context head's single-frame and multi-frame versions of a key carry
 the suffixes ``_sf`` and ``_mf``; the unsuffixed key is their per-keypoint combination.
+
+A multiview model (separate cameras, the metainfo's ``view_names``) gives every key with
+``view_axis`` a view axis after the first one (:attr:`OutputKey.multiview_shape`, e.g.
+``keypoints_pred (N, V, K, 2)`` in each view's frame pixels); see ``posekit.models.views``.
 """
 from dataclasses import dataclass
 
@@ -19,11 +23,22 @@ class OutputKey:
             ``'frame'`` (the original video frame, frame keypoint order), ``'heatmap'``,
             ``'normalised'`` or ``'-'`` for values without coordinates.
         meaning: What the tensor holds.
+        view_axis: Whether a multiview model's tensor has a view axis ``V`` after the first
+            (every key so far: the views of a sample are separate images of one batch).
     """
 
     shape: str
     space: str
     meaning: str
+    view_axis: bool = True
+
+    @property
+    def multiview_shape(self) -> str:
+        """The shape on a multiview model: ``(N, K, 2)`` → ``(N, V, K, 2)``."""
+        if not self.view_axis:
+            return self.shape
+        first, rest = self.shape[1:].split(', ', 1)
+        return f'({first}, V, {rest}'
 
 
 #: Key → description. Keys ending in ``_targ`` exist on labeled batches only.

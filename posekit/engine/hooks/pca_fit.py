@@ -17,10 +17,12 @@ def training_keypoints(dataset) -> np.ndarray:
     """The labels of a labeled-frames dataset without loading images.
 
     Args:
-        dataset: A ``LabeledFramesDataset`` (or a wrapper exposing it as ``.labeled``).
+        dataset: A ``LabeledFramesDataset`` (or a wrapper exposing it as ``.labeled``), or a
+            ``MultiviewLabeledFramesDataset``.
 
     Returns:
-        ``(N, K, 2)`` float32 keypoints in frame pixels, NaN for unlabeled.
+        ``(N, K, 2)`` float32 keypoints in frame pixels, NaN for unlabeled; ``(N, V, K, 2)``
+        for a multiview dataset.
     """
     dataset = getattr(dataset, 'labeled', dataset)
     return np.stack([dataset.get_data_info(i)['keypoints'] for i in range(len(dataset))])
@@ -40,6 +42,10 @@ class PCAFitHook(Hook):
 
     In distributed training every rank fits on the same (unsharded) labels, which gives the
     same fit; the fitted buffers are then broadcast from rank 0 so the ranks agree exactly.
+
+    Multiview labels ``(N, V, K, 2)`` go as they are to losses with ``view_axis = True``
+    (the multi-view PCA) and with the views folded, ``(N·V, K, 2)``, to the others, which
+    apply per view (as the tracker hands them outputs).
     """
 
     priority = 'VERY_HIGH'
@@ -54,7 +60,8 @@ class PCAFitHook(Hook):
                 continue
             if keypoints is None:
                 keypoints = training_keypoints(runner.train_dataloader.dataset)
-            loss.fit(keypoints)
+            loss.fit(keypoints if keypoints.ndim == 3 or getattr(loss, 'view_axis', False)
+                     else keypoints.reshape(-1, *keypoints.shape[2:]))
             for buffer in loss.buffers():  # every rank fits the same labels; make sure
                 broadcast(buffer, src=0)
             runner.logger.info(f'PCAFitHook: fitted {name} on the labels of {len(keypoints)} '

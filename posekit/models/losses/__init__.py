@@ -2,7 +2,8 @@
 from .base import Loss
 from .fittable import FittableLoss, fittable_losses, is_fittable
 from .heatmap import HeatmapJSLoss, HeatmapKLLoss, HeatmapMSELoss
-from .pca import PCALoss, PCAMultiViewLoss, PCASingleViewLoss
+from .pca import PCALoss, PCASingleViewLoss
+from .pca_multiview import PCAMultiViewLoss
 from .regression import RegressionMSELoss, RegressionRMSELoss, keypoint_distance
 from .reprojection import ReprojectionLoss
 from .temporal import TemporalHeatmapLoss, TemporalLoss

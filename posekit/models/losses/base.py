@@ -21,7 +21,10 @@ class Loss(nn.Module):
 
     Subclasses set ``name`` (used in log keys and the tracker's ``loss_{name}`` entry) and
     ``default_data_info`` (argument of :meth:`compute` → model-output key), and implement
-    :meth:`compute`.
+    :meth:`compute`. On a multiview model (separate cameras) a loss with ``view_axis = True``
+    receives the outputs with their view axis (``(N, V, ...)``); any other loss receives the
+    views folded into the first axis (``(N·V, ...)``), i.e. it applies per view and must treat
+    rows as independent frames (``posekit.models.views``).
 
     Args:
         loss_weight: Plain multiplier of the reduced loss. Defaults to 1.
@@ -37,6 +40,8 @@ class Loss(nn.Module):
 
     name: str = 'loss'
     default_data_info: dict[str, str] = {}
+    #: Whether :meth:`compute` takes a multiview model's outputs with their view axis.
+    view_axis: bool = False
 
     def __init__(self, loss_weight: Optional[float] = None, log_weight: Optional[float] = None,
                  epsilon: Union[float, Sequence[float]] = 0., reduction: str = 'mean',

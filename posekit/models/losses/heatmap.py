@@ -1,6 +1,7 @@
 """Supervised heatmap losses with Lightning Pose's semantics.
 
-Each returns one element per (sample, keypoint) map, so ``epsilon`` and the ``mean``
+Each returns one element per (sample, keypoint) map (any leading axes: ``(..., h, w)`` →
+``(...)``), so ``epsilon`` and the ``mean``
 reduction act per map; maps whose target is all zeros (unlabeled keypoints) are invalid and
 skipped, as in LP's ``remove_nans``.
 """
@@ -15,7 +16,7 @@ SMOOTH = 1e-10
 
 def labeled_maps(targets: Tensor) -> Tensor:
     """Boolean ``(N, K)`` mask of target maps that are not all zero."""
-    return targets.flatten(2).abs().sum(-1) > 0
+    return targets.flatten(-2).abs().sum(-1) > 0
 
 
 def heatmap_mse(pred: Tensor, target: Tensor) -> Tensor:
@@ -28,7 +29,7 @@ def heatmap_mse(pred: Tensor, target: Tensor) -> Tensor:
     Returns:
         ``(N, K)``: ``mean_pixels((target - pred)**2) * h * w``.
     """
-    return (target - pred).pow(2).flatten(2).sum(-1)
+    return (target - pred).pow(2).flatten(-2).sum(-1)
 
 
 def heatmap_kl(pred: Tensor, target: Tensor) -> Tensor:
@@ -38,7 +39,7 @@ def heatmap_kl(pred: Tensor, target: Tensor) -> Tensor:
         ``(N, K)``: ``mean_pixels((t + s) * (log(t + s) - log(p + s)))``, ``s = 1e-10``.
     """
     t, p = target + SMOOTH, pred + SMOOTH
-    return (t * (t.log() - p.log())).flatten(2).mean(-1)
+    return (t * (t.log() - p.log())).flatten(-2).mean(-1)
 
 
 def heatmap_js(pred: Tensor, target: Tensor) -> Tensor:
@@ -50,7 +51,7 @@ def heatmap_js(pred: Tensor, target: Tensor) -> Tensor:
     t, p = target + SMOOTH, pred + SMOOTH
     m = 0.5 * (t + p)
     js = 0.5 * t * (t.log() - m.log()) + 0.5 * p * (p.log() - m.log())
-    return js.flatten(2).mean(-1)
+    return js.flatten(-2).mean(-1)
 
 
 class HeatmapLoss(Loss):

@@ -34,7 +34,8 @@ class ReprojectionLoss(Loss):
     The cameras: ``calibration='calibrations/session.toml'`` (an Anipose-format file, read
     when the loss is built), or, when it is None, the metainfo's ``calibration`` entry (a path,
     read in :meth:`bind`). The view axis ``V`` of the predictions follows ``views`` (camera
-    names), else the metainfo's view names, else the calibration's camera order. One
+    names), else the metainfo's camera views (``view_names``) or named views, else the
+    calibration's camera order. One
     calibration serves every batch: projects whose sessions have different calibrations need
     one loss per calibration (or a per-session calibration, not supported yet).
 
@@ -48,6 +49,7 @@ class ReprojectionLoss(Loss):
 
     name = 'reprojection'
     default_data_info = dict(keypoints='keypoints_pred', confidences='confidences')
+    view_axis = True
 
     def __init__(self, calibration: Optional[str] = None, views: Optional[Sequence[str]] = None,
                  prob_threshold: float = 0., detach_points3d: bool = False, **kwargs):
@@ -76,8 +78,8 @@ class ReprojectionLoss(Loss):
         if metainfo is None:
             return
         views = self.views
-        if views is None and metainfo.get('views'):
-            views = list(metainfo['views'])
+        if views is None:
+            views = metainfo.get('view_names') or list(metainfo.get('views') or {}) or None
         if self.calibration_path is None and metainfo.get('calibration') is not None:
             self.calibration_path = str(metainfo['calibration'])
         if self.calibration_path is not None:

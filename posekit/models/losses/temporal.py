@@ -1,9 +1,11 @@
 """Unsupervised temporal-smoothness losses on clips of consecutive frames.
 
 The input is one clip: frames ``t = 0 … T-1`` along dim 0. Each loss compares frame ``t`` with
-frame ``t + 1`` per keypoint, giving ``(T-1, K)`` elements. As in Lightning Pose, a pair in
-which either frame's confidence is below ``prob_threshold`` counts as 0 but stays in the mean
-(low confidence usually means occlusion, where jumps are expected).
+frame ``t + 1`` per keypoint, giving ``(T-1, K)`` elements; a multiview model's clip keeps its
+view axis (``(T, V, K, ...)`` → ``(T-1, V, K)``: each view's own frame-to-frame changes). As
+in Lightning Pose, a pair in which either frame's confidence is below ``prob_threshold``
+counts as 0 but stays in the mean (low confidence usually means occlusion, where jumps are
+expected).
 """
 from typing import Optional
 
@@ -20,12 +22,12 @@ def mask_unconfident(loss: Tensor, confidences: Optional[Tensor], threshold: flo
     """Zero the pairs of consecutive frames in which either frame is not confident.
 
     Args:
-        loss: ``(T-1, K)`` per-pair loss.
-        confidences: ``(T, K)`` confidences, or None (nothing is masked).
+        loss: ``(T-1, ...)`` per-pair loss.
+        confidences: ``(T, ...)`` confidences, or None (nothing is masked).
         threshold: Minimum confidence of both frames.
 
     Returns:
-        ``(T-1, K)`` loss, 0 where a frame's confidence is below ``threshold``.
+        ``(T-1, ...)`` loss, 0 where a frame's confidence is below ``threshold``.
     """
     if confidences is None:
         return loss
@@ -50,6 +52,7 @@ class TemporalLoss(Loss):
 
     name = 'temporal'
     default_data_info = dict(keypoints='keypoints_pred', confidences='confidences')
+    view_axis = True
 
     def __init__(self, prob_threshold: float = 0., **kwargs):
         super().__init__(**kwargs)
@@ -60,11 +63,12 @@ class TemporalLoss(Loss):
         """Masked frame-to-frame distances.
 
         Args:
-            keypoints: ``(T, K, 2)`` predictions of consecutive frames.
-            confidences: ``(T, K)`` their confidences, or None.
+            keypoints: ``(T, K, 2)`` predictions of consecutive frames (``(T, V, K, 2)``
+                with a view axis).
+            confidences: ``(T, K)`` (``(T, V, K)``) their confidences, or None.
 
         Returns:
-            ``(distances (T-1, K), valid (T-1, K))``.
+            ``(distances (T-1, K), valid (T-1, K))`` (``(T-1, V, K)`` with a view axis).
         """
         distance, valid = keypoint_distance(keypoints[1:], keypoints[:-1])
         return mask_unconfident(distance, confidences, self.prob_threshold), valid
@@ -91,6 +95,7 @@ class TemporalHeatmapLoss(Loss):
 
     name = 'temporal_heatmap'
     default_data_info = dict(heatmaps='heatmaps_pred', confidences='confidences')
+    view_axis = True
     divergences = dict(mse=heatmap_mse, kl=heatmap_kl)
 
     def __init__(self, kind: str = 'mse', prob_threshold: float = 0., **kwargs):
@@ -105,11 +110,12 @@ class TemporalHeatmapLoss(Loss):
         """Masked divergences between consecutive heatmaps.
 
         Args:
-            heatmaps: ``(T, K, h, w)`` predicted heatmaps of consecutive frames.
-            confidences: ``(T, K)`` their confidences, or None.
+            heatmaps: ``(T, K, h, w)`` predicted heatmaps of consecutive frames
+                (``(T, V, K, h, w)`` with a view axis).
+            confidences: ``(T, K)`` (``(T, V, K)``) their confidences, or None.
 
         Returns:
-            ``(T-1, K)`` divergences.
+            ``(T-1, K)`` divergences (``(T-1, V, K)`` with a view axis).
         """
         divergence = self.divergences[self.kind](heatmaps[1:], heatmaps[:-1])
         return mask_unconfident(divergence, confidences, self.prob_threshold)

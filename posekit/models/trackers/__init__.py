@@ -1,4 +1,5 @@
 """Trackers: mmengine models assembled from a backbone, a head and loss lists."""
-from .pose_tracker import CheckpointMismatchError, PoseTracker
+from .checkpoint_shapes import CheckpointMismatchError
+from .pose_tracker import PoseTracker
 
 __all__ = ['PoseTracker', 'CheckpointMismatchError']

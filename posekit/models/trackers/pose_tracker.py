@@ -1,12 +1,10 @@
 """PoseTracker: backbone + head + lists of losses, supervised or semi-supervised."""
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Optional, Union
 
 import torch
 from mmengine.model import BaseModel
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from posekit.codecs import BaseKeypointCodec, build_codec
 from posekit.datasets.metainfo import plain
@@ -14,28 +12,9 @@ from posekit.registry import LOSSES, MODELS
 from ..geometry import input_to_frame
 from ..heads import BaseHead
 from ..outputs import FRAME_KEYS, LABEL_KEYS
-
-
-@contextmanager
-def frozen_running_stats(model: nn.Module) -> Iterator[None]:
-    """Batch-norm layers keep normalising by batch statistics but stop updating running ones.
-
-    Args:
-        model: Its batch-norm layers get momentum 0 inside the block, their own after it.
-    """
-    norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
-    momenta = [m.momentum for m in norms]
-    for module in norms:
-        module.momentum = 0.
-    try:
-        yield
-    finally:
-        for module, momentum in zip(norms, momenta):
-            module.momentum = momentum
-
-
-class CheckpointMismatchError(RuntimeError):
-    """A checkpoint's tensors do not fit the model built from the config."""
+from ..views import PER_VIEW_META, fold_outputs, fold_views, stack_view_outputs, unfold_views
+from .batch_norm import frozen_running_stats
+from .checkpoint_shapes import check_state_dict_shapes
 
 
 @MODELS.register_module()
@@ -64,6 +43,13 @@ class PoseTracker(BaseModel):
     unsupervised weights, and the clip normalised by running statistics (the inference
     network) let the unsupervised losses collapse the predictions.
 
+    A multiview model (metainfo ``view_names``: separate cameras) takes labeled samples with a
+    view axis (``inputs (N, V, 3, H, W)``, ``input_from_frame (N, V, 3, 3)``, ...) and clips
+    ``(V, T, 3, H, W)`` (or ``(B, V, T, 3, H, W)``) as one backbone batch; every output has the
+    view axis after the first (``keypoints_pred (N, V, K, 2)`` in each view's frame pixels).
+    Losses with ``view_axis = True`` receive them so, the others with the views folded into
+    the first axis, i.e. per view (``posekit.models.views``).
+
     The config's codec (``codec``) goes to the head, which decodes its outputs with it, and
     to every loss through :meth:`Loss.bind <posekit.models.losses.Loss.bind>`, together with
     the dataset metainfo (``metainfo``: keypoint names, named views, skeleton), through which
@@ -74,7 +60,8 @@ class PoseTracker(BaseModel):
         head: Head config (``MODELS``, a :class:`BaseHead`); ``in_channels`` defaults to the
             backbone's, ``num_keypoints`` to the metainfo's.
         codec: Codec config (``KEYPOINT_CODECS``) or instance.
-        metainfo: Dataset metainfo (``posekit.datasets.metainfo.build_metainfo``), or None.
+        metainfo: Dataset metainfo (``posekit.datasets.metainfo.build_metainfo``), or None;
+            its ``view_names`` (separate cameras) make the model multiview.
         losses: Supervised loss configs (``LOSSES``), applied to labeled outputs.
         unsupervised_losses: Loss configs applied to unlabeled-clip outputs.
         data_preprocessor: Config of the batch preprocessor.
@@ -96,6 +83,9 @@ class PoseTracker(BaseModel):
         self.backbone = MODELS.build(backbone)
         self.codec = build_codec(codec)
         self.metainfo = None if metainfo is None else plain(metainfo)
+        #: Camera views of a multiview model (the view axis), None for single-view models.
+        self.view_names: Optional[list[str]] = None if metainfo is None or \
+            metainfo.get('view_names') is None else list(metainfo['view_names'])
         head = dict(head, codec=self.codec)
         if head.get('in_channels') is None:
             head['in_channels'] = self.backbone.out_channels
@@ -151,13 +141,14 @@ class PoseTracker(BaseModel):
         """Backbone features, one backbone pass for all frames.
 
         Args:
-            inputs: ``(N, 3, H, W)`` normalised images, or ``(N, F, 3, H, W)`` frame stacks.
+            inputs: ``(N, 3, H, W)`` normalised images, or ``(..., 3, H, W)`` with more leading
+                axes (frame stacks ``(N, F, ...)``, views, clips).
 
         Returns:
-            ``(N, C, H/32, W/32)``, or ``(N, F, C, H/32, W/32)`` for frame stacks.
+            ``(N, C, H/32, W/32)``, or ``(..., C, H/32, W/32)`` with the inputs' leading axes.
         """
-        if inputs.dim() == 5:
-            return self.backbone(inputs.flatten(0, 1)).unflatten(0, inputs.shape[:2])
+        if inputs.dim() > 4:
+            return self.backbone(inputs.flatten(0, -4)).unflatten(0, inputs.shape[:-3])
         return self.backbone(inputs)
 
     def _check_sample_inputs(self, inputs: Tensor) -> None:
@@ -285,13 +276,19 @@ class PoseTracker(BaseModel):
         """Outputs and targets of a labeled batch (the ``data_info`` vocabulary).
 
         Args:
-            inputs: Labeled images, as :meth:`predict_outputs` takes them.
+            inputs: Labeled images, as :meth:`predict_outputs` takes them, or with a view
+                axis ``(N, V, ...)`` (multiview samples, ``input_from_frame (N, V, 3, 3)``).
             data_samples: Collated targets (``keypoints``, ``input_from_frame``, ...).
 
         Returns:
             Model outputs plus ``keypoints_targ`` / ``keypoints_targ_augmented`` and the
-            codec's targets the batch holds (``heatmaps`` → ``heatmaps_targ``).
+            codec's targets the batch holds (``heatmaps`` → ``heatmaps_targ``); each
+            ``(N, V, ...)`` for multiview samples.
         """
+        if data_samples['input_from_frame'].dim() == 4:
+            n, v = data_samples['input_from_frame'].shape[:2]
+            return unfold_views(self.labeled_outputs(inputs.flatten(0, 1),
+                                                     fold_views(data_samples, n, v)), v)
         matrix, flip = data_samples['input_from_frame'], data_samples.get('flip_indices')
         outputs = self.predict_outputs(inputs, matrix, flip)
         keypoints = data_samples['keypoints'].float()
@@ -340,7 +337,8 @@ class PoseTracker(BaseModel):
         semi = unlabeled is not None and any(loss.weight > 0
                                              for loss in self.unsupervised_losses)
         outputs = self.labeled_outputs(inputs, data_samples)
-        self._add_losses(self.losses, outputs, results)
+        self._add_losses(self.losses, outputs, results,
+                         viewed=data_samples['input_from_frame'].dim() == 4)
         error = (outputs['keypoints_pred'] - outputs['keypoints_targ']).norm(dim=-1)
         results['pixel_error'] = error[~error.isnan()].mean().detach() \
             if (~error.isnan()).any() else error.new_tensor(0.)
@@ -357,27 +355,44 @@ class PoseTracker(BaseModel):
         frames; each clip is then a separate sequence for the head and the losses.
 
         Args:
-            clips: ``(T, 3, H, W)`` one clip or ``(B, T, 3, H, W)`` clips of T frames.
-            input_from_frame: ``(T, 3, 3)`` or ``(B, T, 3, 3)`` affines.
+            clips: ``(T, 3, H, W)`` one clip or ``(B, T, 3, H, W)`` clips of T frames; for a
+                multiview model ``(V, T, 3, H, W)`` or ``(B, V, T, 3, H, W)`` (each view a
+                sequence; outputs ``(T', V, ...)``).
+            input_from_frame: ``(T, 3, 3)`` or ``(B, T, 3, 3)`` affines (``(B, V, T, 3, 3)``
+                multiview).
 
         Returns:
             ``loss_{name}`` entries and raw logs, each the mean over the clips.
+
+        Raises:
+            ValueError: A multiview model gets clips of another number of views.
         """
-        if clips.dim() == 4:
+        views = len(self.view_names) if self.view_names else 0
+        if clips.dim() == 4 + bool(views):
             clips, input_from_frame = clips[None], input_from_frame[None]
+        if views and (clips.dim() != 6 or clips.shape[1] != views):
+            raise ValueError(f'PoseTracker: the views {self.view_names} take clips (B, '
+                             f'{views}, T, 3, H, W), got {tuple(clips.shape)}')
         with frozen_running_stats(self):
             feats = self.extract_feat(clips)
         per_clip: list[dict[str, Tensor]] = []
         for clip_feats, matrix in zip(feats, input_from_frame):
             per_clip.append({})
-            outputs = self.sequence_outputs(clip_feats, matrix, pad=None)
-            self._add_losses(self.unsupervised_losses, outputs, per_clip[-1])
+            if views:
+                outputs = stack_view_outputs([self.sequence_outputs(f, m, pad=None)
+                                              for f, m in zip(clip_feats, matrix)])
+            else:
+                outputs = self.sequence_outputs(clip_feats, matrix, pad=None)
+            self._add_losses(self.unsupervised_losses, outputs, per_clip[-1], bool(views))
         return {key: torch.stack([r[key] for r in per_clip]).mean(0) for key in per_clip[0]}
 
     @staticmethod
-    def _add_losses(losses: nn.ModuleList, outputs: dict, results: dict) -> None:
+    def _add_losses(losses: nn.ModuleList, outputs: dict, results: dict,
+                    viewed: bool = False) -> None:
+        """Add each loss's ``loss_{name}`` and logs; ``viewed``: outputs have a view axis."""
+        folded = fold_outputs(outputs) if viewed else outputs
         for loss in losses:
-            value, logs = loss(outputs, stage='train')
+            value, logs = loss(outputs if loss.view_axis else folded, stage='train')
             results[f'loss_{loss.name}'] = value
             for key, log in logs.items():
                 results[key.split('/', 1)[1]] = log
@@ -387,30 +402,42 @@ class PoseTracker(BaseModel):
         """Frame-pixel predictions, one dict per sample (what metrics receive).
 
         Args:
-            inputs: As :meth:`predict_outputs`.
+            inputs: As :meth:`predict_outputs`, or with a view axis (``(N, V, 3, H, W)``).
             data_samples: Collated samples (``input_from_frame``, optional ``keypoints``).
 
         Returns:
             Per sample: ``keypoints (K, 2)`` frame px, ``confidences (K,)``, and when labels
             are present ``keypoints_gt (K, 2)`` frame px (NaN unlabeled); ``img_path``,
-            ``set`` and ``sample_idx`` are copied from the data sample when present.
+            ``set`` and ``sample_idx`` are copied from the data sample when present. With a
+            view axis: ``(V, K, 2)`` / ``(V, K)`` in each view's frame pixels, and the
+            per-view ``img_path``, ``image`` and ``view_names`` as lists of ``V``.
         """
         matrix = data_samples['input_from_frame']
-        outputs = self.predict_outputs(inputs, matrix)
-        gt = input_to_frame(data_samples['keypoints'].float(), matrix) \
-            if 'keypoints' in data_samples else None
+        viewed = matrix.dim() == 4
+        samples = fold_views(data_samples, *matrix.shape[:2]) if viewed else data_samples
+        outputs = self.predict_outputs(inputs.flatten(0, 1) if viewed else inputs,
+                                       samples['input_from_frame'])
+        gt = input_to_frame(samples['keypoints'].float(), samples['input_from_frame']) \
+            if 'keypoints' in samples else None
+        if viewed:
+            outputs = unfold_views(outputs, matrix.shape[1])
+            gt = None if gt is None else gt.unflatten(0, matrix.shape[:2])
         results = []
         for i in range(inputs.shape[0]):
             keypoints = outputs['keypoints_pred'][i].float().cpu()
             # a model without confidences (regression) reports NaN likelihoods
             conf = outputs['confidences'][i].float().cpu() if 'confidences' in outputs \
-                else torch.full(keypoints.shape[:1], float('nan'))
+                else torch.full(keypoints.shape[:-1], float('nan'))
             item = dict(keypoints=keypoints, confidences=conf)
             if gt is not None:
                 item['keypoints_gt'] = gt[i].cpu()
-            for key in ('img_path', 'image', 'set', 'sample_idx'):
-                if key in data_samples:
-                    item[key] = data_samples[key][i]
+            for key in ('img_path', 'image', 'set', 'sample_idx', 'view_names'):
+                value = data_samples.get(key)
+                if value is not None and not viewed:
+                    item[key] = value[i]
+                elif value is not None:  # a list of V (per view) values of the batch
+                    item[key] = [view[i] for view in value] if key in PER_VIEW_META \
+                        else value[0][i]
             results.append(item)
         return results
 
@@ -418,16 +445,6 @@ class PoseTracker(BaseModel):
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
         """Refuse checkpoints whose tensors have other shapes, naming the first such key."""
-        own = self.state_dict()
-        for key, value in state_dict.items():
-            name = key[len(prefix):] if key.startswith(prefix) else key
-            if name in own and hasattr(value, 'shape') and value.shape != own[name].shape:
-                hint = ''
-                if name.startswith('head.'):
-                    hint = (f' The head predicts {self.head.num_keypoints} keypoints; the '
-                            'checkpoint was trained for another keypoint count.')
-                raise CheckpointMismatchError(
-                    f'checkpoint tensor {name!r} has shape {tuple(value.shape)}, the model '
-                    f'built from the config expects {tuple(own[name].shape)}.{hint}')
+        check_state_dict_shapes(self, state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
                                       missing_keys, unexpected_keys, error_msgs)
