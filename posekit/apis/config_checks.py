@@ -25,7 +25,9 @@ Rules for an option ``a.b.c=value`` (the key path):
      ``runner``, ``dataloader`` and ``evaluator`` that mmengine passes itself. Without a
      ``type`` mmengine builds ``ValLoop`` / ``TestLoop``, and for training pops ``by_epoch``
      and builds ``EpochBasedTrainLoop`` (``IterBasedTrainLoop`` when ``by_epoch=False``), so
-     ``by_epoch`` is valid in a ``train_cfg`` without ``type`` and only there.
+     ``by_epoch`` is valid in a ``train_cfg`` without ``type`` and only there;
+     ``max_steps`` is valid in an epoch-based ``train_cfg`` (``tools/train.py`` plans the
+     run's length from it, :class:`~posekit.engine.hooks.BudgetScheduleHook`).
    * ``*_dataloader`` without a ``type``: the arguments of ``torch.utils.data.DataLoader``
      plus :data:`DATALOADER_KEYS`, which ``Runner.build_dataloader`` reads itself.
    * A dict with a ``type`` (as set by the options, else by the config): the constructor of
@@ -182,6 +184,8 @@ def _accepted(path: list[str], node: Mapping, options: Mapping) -> Optional[tupl
         names -= RUNNER_FILLED
         if type_name is None and path[0] == 'train_cfg':
             names.add('by_epoch')
+        if path[0] == 'train_cfg' and issubclass(loop, EpochBasedTrainLoop):
+            names.add('max_steps')  # posekit.apis.config.budget_hooks turns it into a hook
         return names, open_, f'{loop.__name__} ({where})'
     if type_name is None:
         if path[-1].endswith('_dataloader'):
