@@ -125,6 +125,15 @@ def test_time_budget_is_capped_by_max_steps(clock):
         25: 1, 33: 1, 42: 1}
 
 
+def test_a_budget_longer_than_the_recipe_keeps_the_recipe(clock):
+    runner = Runner(max_epochs=20, milestones=(10, 15))
+    hook = BudgetScheduleHook(minutes=60)
+    train(runner, hook, 13, clock, seconds_per_step=1.)  # 3000+ steps fit; the recipe has 100
+    assert (hook.plan.epochs, hook.plan.total_steps) == (20, 100)
+    assert dict(runner.param_schedulers[0].milestones) == {50: 1, 75: 1}  # as 10, 15 epochs
+    assert runner.train_loop.val_interval == 4  # 20 // 5 validations
+
+
 def test_unsupervised_warmup_follows_the_budget(clock):
     warmup = UnsupervisedWarmupHook(start_epoch=30, increase_per_epoch=0.02)
     runner = Runner(max_epochs=150, milestones=(100, 130), warmup=warmup)

@@ -30,8 +30,10 @@ class BudgetScheduleHook(Hook):
     iteration), times the next ``measure_steps`` (data loading included) and estimates the
     steps left in the budget, keeping a ``reserve`` share of it for validation, checkpoints
     and drift: ``T = done + floor((budget - elapsed) * (1 - reserve) / step_time)``,
-    rounded down to whole epochs. With ``max_steps`` (and no ``minutes``) it plans at the
-    start, ``max_steps`` rounded up to whole epochs; with both, the smaller. Then
+    rounded down to whole epochs and at most the config's ``max_epochs`` (a budget never
+    lengthens the recipe). With ``max_steps`` (and no ``minutes``) it plans at the start,
+    ``max_steps`` rounded up to whole epochs (``max_steps`` sets the length, also beyond
+    ``max_epochs``); with both, the smaller of the two estimates. Then
     (``posekit/engine/schedule_plan.py``):
 
     - the loop's ``max_epochs`` becomes the planned epochs;
@@ -106,8 +108,9 @@ class BudgetScheduleHook(Hook):
             step_time = (now - start) / self.measure_steps
             left = max(0., self.seconds - (now - self._start)) * (1. - self.reserve)
             steps = runner.iter + 1 + int(left // step_time)
-            if self.max_steps is not None:
-                steps = min(steps, self.max_steps)
+            loop = runner.train_loop
+            # a budget never lengthens the recipe: at most max_epochs (or max_steps)
+            steps = min(steps, self.max_steps or loop.max_epochs * len(loop.dataloader))
             self._make_plan(runner, steps, step_time)
 
     def _make_plan(self, runner, steps: int, step_time: Optional[float]) -> None:
