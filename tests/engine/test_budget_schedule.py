@@ -5,9 +5,11 @@ import pytest
 import torch
 from mmengine.hooks import CheckpointHook
 from mmengine.optim.scheduler import MultiStepLR
+from mmengine.runner import EpochBasedTrainLoop
 from torch import nn
 
 from posekit.apis.config import budget_hooks, load_config
+from posekit.apis.config_checks import check_cfg_options
 from posekit.engine.hooks import BudgetScheduleHook, UnsupervisedWarmupHook
 from posekit.engine.hooks.safe_checkpoint import to_plain
 from posekit.engine.schedule_plan import SchedulePlan, plan_epochs, validation_interval
@@ -34,9 +36,10 @@ class Runner(SimpleNamespace):
         model.unsupervised_losses = [SimpleNamespace(weight_scale=1.)]
         optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
         scheduler = MultiStepLR(optimizer, milestones=list(milestones), gamma=0.5)
-        loop = SimpleNamespace(dataloader=[None] * STEPS_PER_EPOCH, max_epochs=max_epochs,
-                               _max_epochs=max_epochs, val_interval=val_interval,
-                               dynamic_milestones=[0], dynamic_intervals=[val_interval])
+        loop = EpochBasedTrainLoop.__new__(EpochBasedTrainLoop)  # its state, no runner
+        loop.__dict__.update(dataloader=[None] * STEPS_PER_EPOCH, _max_epochs=max_epochs,
+                             val_interval=val_interval, dynamic_milestones=[0],
+                             dynamic_intervals=[val_interval])
         hub = SimpleNamespace(scalars={})
         hub.update_scalar = lambda key, value: hub.scalars.__setitem__(key, value)
         self.messages = []
@@ -200,6 +203,15 @@ def test_budget_hooks_from_options_and_max_steps():
     assert budget_hooks(cfg, 10.) == [
         dict(type='TimeBudgetHook', minutes=10.),
         dict(type='BudgetScheduleHook', minutes=10., max_steps=None)]
+
+
+def test_max_steps_is_a_valid_option_and_an_iteration_loop_is_refused():
+    cfg = load_config('configs/heatmap.py')
+    check_cfg_options(cfg, {'train_cfg.max_steps': 500})  # no error
+    runner = Runner()
+    runner.train_loop = SimpleNamespace(max_iters=100)
+    with pytest.raises(TypeError, match='needs an epoch-based train loop, got SimpleNamespace'):
+        BudgetScheduleHook(max_steps=50).before_train(runner)
 
 
 def test_bad_budget_arguments_are_refused():

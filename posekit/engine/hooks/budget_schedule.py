@@ -7,6 +7,7 @@ from mmengine.dist import broadcast_object_list
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 from mmengine.optim.scheduler import MultiStepParamScheduler
+from mmengine.runner import EpochBasedTrainLoop
 
 from posekit.engine.schedule_plan import (SchedulePlan, plan_epochs, rescale_multistep,
                                           validation_interval)
@@ -84,6 +85,10 @@ class BudgetScheduleHook(Hook):
         self._seen = 0
 
     def before_train(self, runner) -> None:
+        if not isinstance(runner.train_loop, EpochBasedTrainLoop):
+            raise TypeError('BudgetScheduleHook (--time-budget, train_cfg.max_steps) plans '
+                            'whole epochs: it needs an epoch-based train loop, got '
+                            f'{type(runner.train_loop).__name__}')
         if self._loaded is not None and runner.iter > 0:
             self.plan = SchedulePlan(**self._loaded)
             self._apply(runner, rescale=False)
