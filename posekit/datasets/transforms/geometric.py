@@ -161,7 +161,7 @@ class Resize(BaseTransform):
         resized = map_frames(lambda frame: resize_image(frame, self.input_size)[0],
                              results['img'])
         return update_geometry(results, resize_matrix((width, height), self.input_size),
-                                resized)
+                               resized)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(input_size={self.input_size})'

@@ -100,7 +100,7 @@ class Letterbox(BaseTransform):
         boxed = map_frames(lambda frame: letterbox_image(frame, self.input_size),
                            results['img'])
         return update_geometry(results, letterbox_matrix((width, height), self.input_size),
-                                boxed)
+                               boxed)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(input_size={self.input_size})'
