@@ -35,7 +35,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision: bf16 on CPUs that support it, bf16/fp16 on CUDA')
     parser.add_argument('--time-budget', type=float, metavar='MINUTES',
-                        help='stop at the first epoch end after MINUTES of training')
+                        help='fit the run into MINUTES of training: LR milestones, '
+                        'unsupervised warm-up and validation are re-planned from the step '
+                        'time measured over the first steps (README, "Training to a budget"); '
+                        'training stops at the first epoch end after MINUTES at the latest')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries, e.g. train_cfg.max_epochs=5')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],

@@ -118,6 +118,32 @@ def choose_start(cfg: Config, resume: Optional[str], load_from: Optional[str],
         cfg.resume, cfg.load_from = False, load_from
 
 
+def budget_hooks(cfg: Config, time_budget: Optional[float]) -> list[dict]:
+    """The hooks of a budget: ``--time-budget`` minutes and/or ``train_cfg.max_steps``.
+
+    A time budget stops training at the first epoch end after it (``TimeBudgetHook``); both
+    fit the epoch schedule to the run (``BudgetScheduleHook``: LR milestones, unsupervised
+    warm-up, validation interval). ``max_steps`` is taken out of ``train_cfg`` (the epoch
+    loop does not know it). No budget: no hooks, the config's schedule as written.
+
+    Args:
+        cfg: The config (``train_cfg.max_steps`` is removed from it).
+        time_budget: Minutes, or None.
+
+    Returns:
+        The hook configs to append to ``custom_hooks``.
+    """
+    loop = cfg.get('train_cfg') or {}
+    max_steps = loop.pop('max_steps', None)
+    hooks = []
+    if time_budget is not None:
+        hooks.append(dict(type='TimeBudgetHook', minutes=time_budget))
+    if time_budget is not None or max_steps is not None:
+        hooks.append(dict(type='BudgetScheduleHook', minutes=time_budget,
+                          max_steps=max_steps))
+    return hooks
+
+
 def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
                          resume: Optional[str] = None, amp: bool = False,
                          time_budget: Optional[float] = None, load_from: Optional[str] = None,
@@ -131,7 +157,8 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
             (see :func:`choose_start`).
         amp: Mixed precision on the current device (see :func:`amp_optim_wrapper`).
         time_budget: Minutes of training after which the current epoch is the last
-            (adds a ``TimeBudgetHook``); None trains for ``train_cfg.max_epochs``.
+            (adds a ``TimeBudgetHook``) and to which the schedule is fitted (see
+            :func:`budget_hooks`); None trains for ``train_cfg.max_epochs``.
         load_from: A checkpoint whose weights (only) start the training.
         resume_if_possible: Resume when the work dir has a checkpoint, else start fresh.
 
@@ -153,9 +180,9 @@ def prepare_train_config(cfg: Config, work_dir: Optional[str] = None,
             if cfg.get(key) is not None and cfg[key].get('type', 'ValLoop') in (
                     'ValLoop', 'TestLoop'):
                 cfg[key]['fp16'] = cfg.optim_wrapper['type'] != 'OptimWrapper'
-    if time_budget is not None:
-        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-            dict(type='TimeBudgetHook', minutes=time_budget)]
+    hooks = budget_hooks(cfg, time_budget)
+    if hooks:
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
     on_main_process_first(cfg, prepare_data)
     fill_model_info(cfg)
     check_labeled_data(cfg)

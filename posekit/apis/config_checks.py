@@ -25,7 +25,8 @@ Rules for an option ``a.b.c=value`` (the key path):
      ``runner``, ``dataloader`` and ``evaluator`` that mmengine passes itself. Without a
      ``type`` mmengine builds ``ValLoop`` / ``TestLoop``, and for training pops ``by_epoch``
      and builds ``EpochBasedTrainLoop`` (``IterBasedTrainLoop`` when ``by_epoch=False``), so
-     ``by_epoch`` is valid in a ``train_cfg`` without ``type`` and only there.
+     ``by_epoch`` is valid in a ``train_cfg`` without ``type`` and only there;
+     ``train_cfg.max_steps`` is valid too (:data:`POSEKIT_TRAIN_KEYS`).
    * ``*_dataloader`` without a ``type``: the arguments of ``torch.utils.data.DataLoader``
      plus :data:`DATALOADER_KEYS`, which ``Runner.build_dataloader`` reads itself.
    * A dict with a ``type`` (as set by the options, else by the config): the constructor of
@@ -64,6 +65,9 @@ RUNNER_CFG_KEYS = ('model_wrapper_cfg', 'sync_bn', 'find_unused_parameters',
 #: Top-level keys that posekit's code and tools read.
 POSEKIT_CFG_KEYS = ('custom_imports', 'toy_data', 'unlabeled_dataloader', 'test_pipeline',
                     'test_videos')
+#: ``train_cfg`` keys that posekit reads and removes before the loop is built
+#: (``posekit.apis.config.budget_hooks``); valid, never suggested for a misspelt key.
+POSEKIT_TRAIN_KEYS = ('max_steps',)
 #: Dataloader keys that ``Runner.build_dataloader`` pops before calling ``DataLoader``.
 DATALOADER_KEYS = ('num_batch_per_epoch', 'disable_subprocess_warning')
 #: The loop mmengine builds for a loop config without ``type`` (training: with ``by_epoch``).
@@ -228,7 +232,7 @@ def _new_key_problem(parts: list[str], depth: int, node: Mapping, root: Mapping,
             return None
         return (f'{key}: the config has no key {name!r} and neither mmengine\'s Runner nor '
                 f'posekit reads one{_suggest(name, "", set(root), root)}')
-    if name in ALWAYS_VALID:
+    if name in ALWAYS_VALID or (parts[:depth] == ['train_cfg'] and name in POSEKIT_TRAIN_KEYS):
         return None
     accepted = _accepted(parts[:depth], node, options)
     if accepted is None:

@@ -54,6 +54,47 @@ def choose_input_size(frame_size: ImageSize, max_side: int = 384) -> ImageSize:
     return tuple(max(32, int(np.floor(side * scale / 32 + 0.5)) * 32) for side in frame_size)
 
 
+#: Below this labeled extent (input pixels: 32 heatmap cells at stride 4) heatmaps use
+#: stride 2 (see :func:`choose_stride`).
+SMALL_ANIMAL_INPUT_PX = 128
+
+
+def label_extent(keypoints: np.ndarray) -> float:
+    """The animal's size in the labels: the median over frames of the longer side of the
+    box around a frame's labeled keypoints (frames with at least two).
+
+    Args:
+        keypoints: ``(N, K, 2)`` frame pixels, NaN where unlabeled.
+
+    Returns:
+        The extent in frame pixels (NaN without a frame of two labels).
+    """
+    labeled = ~np.isnan(keypoints).any(-1)
+    sides = [np.ptp(frame[ok], axis=0).max() for frame, ok in zip(keypoints, labeled)
+             if ok.sum() >= 2]
+    return float(np.median(sides)) if sides else float('nan')
+
+
+def choose_stride(extent: float, frame_size: ImageSize, input_size: ImageSize) -> int:
+    """The heatmap stride for an animal of ``extent`` frame pixels.
+
+    The frame is letterboxed into the input (scale ``min(W1 / W0, H1 / H0)``); an animal
+    spanning fewer than :data:`SMALL_ANIMAL_INPUT_PX` input pixels (32 heatmap cells at
+    stride 4) gets stride 2, which halves the frame pixels per heatmap cell; otherwise
+    stride 4 (Lightning Pose's). Unknown extent (NaN): 4.
+
+    Args:
+        extent: :func:`label_extent` of the labels, frame pixels.
+        frame_size: ``(W0, H0)``.
+        input_size: ``(W1, H1)``.
+
+    Returns:
+        2 or 4.
+    """
+    scale = min(input_size[0] / frame_size[0], input_size[1] / frame_size[1])
+    return 2 if extent * scale < SMALL_ANIMAL_INPUT_PX else 4
+
+
 def _base_path(base: str, out_dir: str) -> str:
     """A base file's path as the config at ``out_dir`` should name it (relative in-repo)."""
     path = osp.join(CONFIGS, '_base_', base)
@@ -91,7 +132,7 @@ def _metainfo(info: ProjectInfo) -> str:
 
 
 def render_config(info: ProjectInfo, out_path: str, model: str = 'heatmap',
-                  input_size: Optional[ImageSize] = None) -> str:
+                  input_size: Optional[ImageSize] = None, stride: int = 4) -> str:
     """The text of a config for ``info`` to be written at ``out_path``.
 
     Args:
@@ -101,6 +142,8 @@ def render_config(info: ProjectInfo, out_path: str, model: str = 'heatmap',
         model: One of :data:`MODELS`.
         input_size: ``(W, H)``; default the project's own resize size, else
             :func:`choose_input_size` of the most common frame size.
+        stride: Heatmap stride (heatmap models; :func:`choose_stride`); written only when
+            it is not the model base's 4.
 
     Raises:
         ValueError: An unknown model, or a semi-supervised model without videos.
@@ -121,7 +164,11 @@ def render_config(info: ProjectInfo, out_path: str, model: str = 'heatmap',
              f'ann_file = {info.ann_file!r}  # label files, relative to data_root']
     if info.test_ann_file:
         lines.append(f'test_ann_file = {info.test_ann_file!r}  # held out: all test')
-    lines.append(f'input_size = {size!r}  # (W, H) the model sees; frames are {w}x{h}')
+    lines.append(f'input_size = {size!r}  # (W, H) the model sees; frames are {w}x{h}, '
+                 'letterboxed')
+    if stride != 4 and model != 'regression':
+        lines.append(f'codec = dict(stride={stride})  # heatmaps at 1/{stride} of the input: '
+                     'the labeled animal is small in the frame')
     if info.videos:
         lines.append(f"videos = 'videos'  # unlabeled videos ({len(info.videos)}), "
                      'for semi-supervised recipes')

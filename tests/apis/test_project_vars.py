@@ -28,7 +28,7 @@ def test_five_line_config_fills_every_dataset_and_pipeline(tmp_path):
         dataset = cfg[loader].dataset
         assert (dataset.data_root, dataset.ann_file, dataset.test_ann_file) == \
             ('/p', 'labeled-data', None)
-        assert dataset.pipeline[1] == dict(type='Resize', input_size=(96, 64))
+        assert dataset.pipeline[1] == dict(type='Letterbox', input_size=(96, 64))
     clips = cfg.unlabeled_dataloader.dataset
     assert (clips.data_root, clips.videos) == ('/p', 'videos')
     assert clips.pipeline[0].input_size == (96, 64)
@@ -48,7 +48,7 @@ def test_supervised_config_needs_no_videos(tmp_path):
 @pytest.mark.parametrize('missing, where', [
     ('ann_file', 'train_dataloader.dataset.ann_file'),
     ('data_root', 'train_dataloader.dataset.data_root'),
-    ('input_size', 'pipeline step Resize.input_size'),
+    ('input_size', 'pipeline step Letterbox.input_size'),
     ('videos', 'unlabeled_dataloader.dataset.videos'),
 ])
 def test_an_unset_variable_is_named(tmp_path, missing, where):

@@ -152,5 +152,6 @@ def test_train_time_budget_option_adds_the_hook_after_the_configs_own(tmp_path):
     cfg = load_config('configs/heatmap_semi.py')
     prepare_train_config(cfg, work_dir=str(tmp_path), time_budget=20)
     assert [h['type'] for h in cfg.custom_hooks] == ['UnsupervisedWarmupHook',
-                                                     'TimeBudgetHook']
+                                                     'TimeBudgetHook', 'BudgetScheduleHook']
     assert cfg.custom_hooks[1]['minutes'] == 20
+    assert cfg.custom_hooks[2] == dict(type='BudgetScheduleHook', minutes=20, max_steps=None)

@@ -2,6 +2,8 @@
 # (mirror) view, 17 keypoints (7 body parts per view + 3 obstacle markers), 90 labeled frames.
 data_root = 'data/mirror-mouse-example'
 input_size = (256, 256)  # (W, H), as LP's config for this dataset
+# Letterbox keeps the frames' aspect: 406x396 -> 256x250 centred, 3 zero rows above and
+# below (docs/contracts.md, "Letterbox"); LP squashes them to 256x256
 
 # the body parts seen in both views (the obstacle markers obs_top, obsHigh_bot and
 # obsLow_bot are not body parts and stay out of the views)
@@ -10,7 +12,7 @@ metainfo = dict(views=dict(top=[p + '_top' for p in parts], bottom=[p + '_bot' f
 
 train_pipeline = [
     dict(type='LoadFrame', cache=True),
-    dict(type='Resize', input_size=input_size),
+    dict(type='Letterbox', input_size=input_size),
     dict(type='RandomAffine', rotation=25., scale=(0.8, 1.2)),
     dict(type='RandomCropPad', percent=(-0.15, 0.15), prob=0.5),
     dict(type='MotionBlur', prob=0.3),
@@ -20,7 +22,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadFrame'),
-    dict(type='Resize', input_size=input_size),
+    dict(type='Letterbox', input_size=input_size),
     dict(type='GenerateTarget'),  # the model's codec (configs/_base_/models/)
     dict(type='PackPoseInputs'),
 ]
@@ -59,7 +61,7 @@ unlabeled_dataloader = dict(
         type='VideoClipDataset',
         data_root=data_root,
         videos='videos/test_vid.mp4',
-        pipeline=[dict(type='Resize', input_size=input_size), dict(type='PackClipInputs')],
+        pipeline=[dict(type='Letterbox', input_size=input_size), dict(type='PackClipInputs')],
         clip_length=16,
         seed=0,
     ),

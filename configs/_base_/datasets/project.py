@@ -4,7 +4,8 @@
 #
 #   data_root = '/path/to/project'        # image paths in the label files are relative to it
 #   ann_file = 'labeled-data'             # label CSV(s): a path, a glob, a list, or the folder
-#   input_size = (256, 256)               # (W, H) the model sees
+#   input_size = (256, 256)               # (W, H) the model sees; frames are letterboxed
+#                                         # into it (aspect kept, zero pad; docs/contracts.md)
 #
 # and optionally test_ann_file (label files held out as the test set), videos (unlabeled
 # videos for semi-supervised recipes: a folder, a path or a list, relative to data_root) and
@@ -18,7 +19,7 @@ metainfo = dict()
 
 train_pipeline = [
     dict(type='LoadFrame', cache=True),
-    dict(type='Resize', input_size=None),  # input_size
+    dict(type='Letterbox', input_size=None),  # input_size
     dict(type='RandomAffine', rotation=25., scale=(0.8, 1.2)),
     dict(type='MotionBlur', prob=0.3),
     dict(type='BrightnessContrast', prob=0.5),
@@ -27,7 +28,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadFrame'),
-    dict(type='Resize', input_size=None),  # input_size
+    dict(type='Letterbox', input_size=None),  # input_size
     dict(type='GenerateTarget'),
     dict(type='PackPoseInputs'),
 ]
@@ -60,7 +61,7 @@ unlabeled_dataloader = dict(
         data_root=None,
         videos=None,
         pipeline=[
-            dict(type='Resize', input_size=None),  # input_size
+            dict(type='Letterbox', input_size=None),  # input_size
             dict(type='RandomAffine', rotation=10., scale=(0.9, 1.1), prob=1.),
             dict(type='BrightnessContrast', brightness=0.2, contrast=0.2, prob=1.),
             dict(type='PackClipInputs'),

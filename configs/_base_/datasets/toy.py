@@ -2,7 +2,7 @@
 # from below, 7 body parts per view. tools/*.py generate it under data/toy on first use.
 toy_data = dict(root='data/toy', seed=0)
 data_root = 'data/toy'
-input_size = (128, 128)  # (W, H) the model sees
+input_size = (128, 128)  # (W, H) the model sees (square frames: Letterbox is a plain resize)
 
 # keypoint names come from the label header; views list the same body parts in the same
 # order (the multi-view PCA loss pairs them), the skeleton joins them within a view
@@ -16,7 +16,7 @@ metainfo = dict(
 
 train_pipeline = [
     dict(type='LoadFrame', cache=True),
-    dict(type='Resize', input_size=input_size),
+    dict(type='Letterbox', input_size=input_size),
     dict(type='RandomAffine', rotation=25., scale=(0.8, 1.2)),
     dict(type='MotionBlur', prob=0.3),
     dict(type='BrightnessContrast', prob=0.5),
@@ -25,7 +25,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadFrame'),
-    dict(type='Resize', input_size=input_size),
+    dict(type='Letterbox', input_size=input_size),
     dict(type='GenerateTarget'),  # the model's codec (configs/_base_/models/)
     dict(type='PackPoseInputs'),
 ]
@@ -69,7 +69,7 @@ unlabeled_dataloader = dict(
         # the augment=dict(rotation=10., scale=(0.9, 1.1), brightness=0.2, contrast=0.2)
         # argument this pipeline replaces
         pipeline=[
-            dict(type='Resize', input_size=input_size),
+            dict(type='Letterbox', input_size=input_size),
             dict(type='RandomAffine', rotation=10., scale=(0.9, 1.1), prob=1.),
             dict(type='BrightnessContrast', brightness=0.2, contrast=0.2, prob=1.),
             dict(type='PackClipInputs'),

@@ -13,17 +13,18 @@ A transform class may declare its pipeline ``stage`` in a class attribute: ``'lo
 the sample from disk, ``LoadFrame``), ``'target'`` (builds a training target from the labels,
 ``GenerateTarget``) or ``'pack'`` (turns the sample into tensors, ``PackPoseInputs``,
 ``PackClipInputs``). A class without one acts on the image and its geometry (``'image'``:
-``Resize`` and every augmentation). Video and image inference run only the image steps of the
-test pipeline on decoded frames (``posekit.inference.preprocess``), so a new target or
-packing transform must declare its stage.
+``Resize``, ``Letterbox`` and every augmentation). Video and image inference run only the
+image steps of the test pipeline on decoded frames (``posekit.inference.preprocess``), so a
+new target or packing transform must declare its stage.
 """
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
+from .letterbox import Letterbox
 from .loading import LoadFrame
 from .packing import PackClipInputs, PackPoseInputs
 from .photometric import BrightnessContrast, MotionBlur
 from .target import GenerateTarget
 
 __all__ = [
-    'BrightnessContrast', 'GenerateTarget', 'HorizontalFlip', 'LoadFrame', 'MotionBlur',
-    'PackClipInputs', 'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
+    'BrightnessContrast', 'GenerateTarget', 'HorizontalFlip', 'Letterbox', 'LoadFrame',
+    'MotionBlur', 'PackClipInputs', 'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
 ]

@@ -47,7 +47,7 @@ def _check_prob(prob: float) -> float:
     return float(prob)
 
 
-def _update_geometry(results: dict, matrix: np.ndarray, img: np.ndarray) -> dict:
+def update_geometry(results: dict, matrix: np.ndarray, img: np.ndarray) -> dict:
     """Store the new image, move keypoints by ``matrix`` and compose ``input_from_frame``.
 
     Args:
@@ -126,7 +126,7 @@ def resize_matrix(src_size: tuple[int, int], dst_size: tuple[int, int]) -> np.nd
 def _warp(results: dict, matrix: np.ndarray) -> dict:
     """Warp ``results['img']`` (every frame of a stack alike) by ``matrix``, keeping its size."""
     img = map_frames(lambda frame: warp_image(frame, matrix), results['img'])
-    return _update_geometry(results, matrix, img)
+    return update_geometry(results, matrix, img)
 
 
 @TRANSFORMS.register_module()
@@ -160,8 +160,8 @@ class Resize(BaseTransform):
         height, width = frame_size(results['img'])
         resized = map_frames(lambda frame: resize_image(frame, self.input_size)[0],
                              results['img'])
-        return _update_geometry(results, resize_matrix((width, height), self.input_size),
-                                resized)
+        return update_geometry(results, resize_matrix((width, height), self.input_size),
+                               resized)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(input_size={self.input_size})'
@@ -407,7 +407,7 @@ class HorizontalFlip(BaseTransform):
         width = frame_size(results['img'])[1]
         matrix = np.array([[-1., 0., width - 1.], [0., 1., 0.], [0., 0., 1.]])
         mirrored = map_frames(lambda frame: np.ascontiguousarray(frame[:, ::-1]), results['img'])
-        _update_geometry(results, matrix, mirrored)
+        update_geometry(results, matrix, mirrored)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(prob={self.prob}, flip_pairs={self.flip_pairs})'
