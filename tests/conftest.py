@@ -1,7 +1,8 @@
-"""Suite-wide set-up: the built-in toy project exists before any test (or xdist worker) runs.
+"""Suite-wide set-up: the built-in toy projects exist before any test (or xdist worker) runs.
 
-Tests and the tools they start read ``data/toy``; generating it once here, in the main pytest
-process, keeps parallel workers from generating it at the same time.
+Tests and the tools they start read ``data/toy`` (and the crop-zoom configs and tests
+``data/toy_small``); generating them once here, in the main pytest process, keeps parallel
+workers from generating them at the same time.
 """
 from pathlib import Path
 
@@ -13,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Generate ``data/toy`` in the controlling process (not in xdist workers)."""
+    """Generate ``data/toy`` and ``data/toy_small`` in the controlling process (not in xdist
+    workers)."""
     if not hasattr(config, 'workerinput'):
         ensure_toy_data(str(ROOT / 'data' / 'toy'))
+        ensure_toy_data(str(ROOT / 'data' / 'toy_small'), small_figure=True)
