@@ -3,14 +3,17 @@
 Per frame, the box holds the keypoints the first stage is confident about (confidence at
 least ``min_confidence``; every finite keypoint for models without confidences): its centre
 is the midpoint of their extent, as in stage-2 training (``CropAroundKeypoints``). Frames
-without a confident keypoint take the centre interpolated between their neighbours; the
+without a confident keypoint take the centre interpolated between their neighbours (when no
+frame has one, a warning is logged and every keypoint counts); the
 centres are then smoothed over time with a centred moving average. The box size is fixed per
 video: the ``size_quantile`` of the per-frame extents, padded and brought to the stage-2
 input's aspect ratio (:func:`~posekit.datasets.transforms.crop.box_size`).
 """
+import logging
 from dataclasses import dataclass
 
 import numpy as np
+from mmengine.logging import print_log
 
 from posekit.datasets.transforms.crop import Window, box_size, crop_window, keypoint_extent
 
@@ -87,13 +90,20 @@ def confident_extents(keypoints: np.ndarray, confidences: np.ndarray, min_confid
 def fill_gaps(track: np.ndarray) -> np.ndarray:
     """Linearly interpolate the NaN rows of a ``(T, D)`` track (ends hold the nearest value).
 
+    Args:
+        track: ``(T, D)`` values, NaN rows missing.
+
+    Returns:
+        ``(T, D)`` float64 without NaN.
+
+
     Raises:
         ValueError: No row is finite.
     """
     finite = np.isfinite(track).all(axis=1)
     if not finite.any():
-        raise ValueError('no frame has a confident stage-1 keypoint: the first stage found no '
-                         'animal (lower crop_box.min_confidence, or check the stage-1 model)')
+        raise ValueError('no frame has a stage-1 keypoint to centre a crop box on (the '
+                         'first stage predicted none)')
     t = np.arange(len(track))
     return np.stack([np.interp(t, t[finite], track[finite, d]) for d in range(track.shape[1])],
                     axis=1)
@@ -129,9 +139,14 @@ def video_boxes(keypoints: np.ndarray, confidences: np.ndarray, options: BoxOpti
         The :class:`VideoBoxes`.
 
     Raises:
-        ValueError: No frame has a confident keypoint.
+        ValueError: No frame has a finite keypoint.
     """
     centres, sizes = confident_extents(keypoints, confidences, options.min_confidence)
+    if len(centres) and np.isnan(centres).all() and np.isfinite(keypoints).any():
+        print_log(f'stage 1 reaches confidence {options.min_confidence} on no keypoint of any '
+                  f'frame (highest {np.nanmax(confidences):.3f}): crop boxes from all its '
+                  'keypoints', logger='current', level=logging.WARNING)
+        centres, sizes = confident_extents(keypoints, confidences, -np.inf)
     centres = smooth_track(fill_gaps(centres), options.smooth_frames)
     extent = np.nanquantile(sizes, options.size_quantile, axis=0)
     return VideoBoxes(centres, box_size(extent, options.padding, aspect, options.min_size))

@@ -1,7 +1,10 @@
 """Crop boxes of a video from stage-1 keypoints (posekit/inference/crop_boxes.py)."""
+import logging
+
 import numpy as np
 import pytest
 
+from posekit.inference import crop_boxes
 from posekit.inference.crop_boxes import (BoxOptions, confident_extents, fill_gaps,
                                           smooth_track, video_boxes)
 
@@ -21,7 +24,7 @@ def test_moving_average_is_hand_computed_with_repeated_ends():
 def test_gaps_are_interpolated_and_ends_held():
     track = np.array([[NAN, 0.], [2., 0.], [NAN, NAN], [6., 4.], [NAN, NAN]])
     np.testing.assert_allclose(fill_gaps(track), [[2, 0], [2, 0], [4, 2], [6, 4], [6, 4]])
-    with pytest.raises(ValueError, match='no frame has a confident stage-1 keypoint'):
+    with pytest.raises(ValueError, match='no frame has a stage-1 keypoint'):
         fill_gaps(np.full((3, 2), NAN))
 
 
@@ -54,6 +57,19 @@ def test_video_boxes_are_smoothed_centres_and_one_padded_size():
     assert boxes.window(1) == (0, 3, 45, 45)  # floor(22 - 22 + 0.5), floor(25 - 22 + 0.5)
     wide = video_boxes(keypoints, confidences, BoxOptions(size_quantile=0.0), aspect=2.0)
     np.testing.assert_allclose(wide.size, [32., 16.])  # 20 x 10 -> 15 < min_size 16
+
+
+def test_without_any_confident_keypoint_every_keypoint_counts_with_a_warning(monkeypatch):
+    logs = []
+    monkeypatch.setattr(crop_boxes, 'print_log',
+                        lambda message, logger, level: logs.append((message, level)))
+    keypoints = np.array([[[10., 20.], [30., 30.]], [[12., 20.], [32., 40.]]])
+    confidences = np.full((2, 2), 0.05)
+    boxes = video_boxes(keypoints, confidences, BoxOptions(smooth_frames=1), aspect=1.0)
+    np.testing.assert_allclose(boxes.centres, [[20., 25.], [22., 30.]])
+    np.testing.assert_allclose(boxes.size, [30., 30.])  # quantile 0.95 of widths 20, 20
+    assert logs == [('stage 1 reaches confidence 0.2 on no keypoint of any frame (highest '
+                     '0.050): crop boxes from all its keypoints', logging.WARNING)]
 
 
 def test_bad_box_options_are_named():
