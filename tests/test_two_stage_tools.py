@@ -1,5 +1,6 @@
 """Crop-zoom end to end on the small-figure toy: train both stages for one epoch, predict a
-short clip with tools/predict.py and the two-stage config (slow: ~1 minute)."""
+short clip with tools/predict.py and test the labeled frames with tools/test.py, both with the
+two-stage config (slow: ~1.5 minutes)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -35,12 +36,12 @@ def finish(process):
     assert process.returncode == 0, out[-3000:]
 
 
-def test_train_both_stages_and_predict_a_clip_in_frame_pixels(tmp_path):
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """Both stages trained one epoch, and the two-stage config naming them."""
+    tmp_path = tmp_path_factory.mktemp('two_stage')
     first, second = tmp_path / 'stage1', tmp_path / 'stage2'
     runs = [train(1, first), train(2, second)]  # independent: stage 2 trains on label crops
-    clip = str(tmp_path / 'clip.mp4')
-    write_video(clip, read_frames(str(ROOT / 'data/toy_small/videos_test/session3.mp4'),
-                                  range(CLIP_FRAMES)), (320, 320))
     for run in runs:
         finish(run)
     # the two-stage config: stage 2's recipe, its stage 1 trained above
@@ -48,6 +49,14 @@ def test_train_both_stages_and_predict_a_clip_in_frame_pixels(tmp_path):
     config.write_text((second / 'toy_small_stage2.py').read_text()
                       + f"\nstage1 = dict(config={str(first / 'toy_small_stage1.py')!r}, "
                       f'checkpoint={str(first)!r})\n')
+    return config, second
+
+
+def test_train_both_stages_and_predict_a_clip_in_frame_pixels(trained, tmp_path):
+    config, second = trained
+    clip = str(tmp_path / 'clip.mp4')
+    write_video(clip, read_frames(str(ROOT / 'data/toy_small/videos_test/session3.mp4'),
+                                  range(CLIP_FRAMES)), (320, 320))
     result = subprocess.run(
         [sys.executable, 'tools/predict.py', str(config), str(second), clip,
          '--out-dir', str(tmp_path / 'out'), '--save-video'],
@@ -73,3 +82,20 @@ def test_train_both_stages_and_predict_a_clip_in_frame_pixels(tmp_path):
     high = windows[:, None, :2] + windows[:, None, 2:] - 0.5
     assert ((written >= low - 1e-3) & (written <= high + 1e-3)).all()
     assert windows[0, 2] == windows[0, 3] and (windows[:, 2:] == windows[0, 2:]).all()
+
+
+def test_test_tool_reports_two_stage_errors_in_frame_pixels(trained, tmp_path):
+    config, second = trained
+    result = subprocess.run(
+        [sys.executable, 'tools/test.py', str(config), str(second), '--work-dir',
+         str(tmp_path), '--cfg-options', 'test_videos=[]'],
+        cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    for split in ('train', 'validation', 'test'):
+        assert f'two_stage/pixel_error_{split}' in result.stdout
+    errors = pd.read_csv(tmp_path / 'two_stage_pixel_error.csv', index_col=0)
+    # 80 session-1 frames (train/validation) + 100 held-out session-3 frames (test)
+    assert errors.shape == (180, 15)
+    assert errors['set'].value_counts().to_dict() == {'test': 100, 'train': 72,
+                                                      'validation': 8}
+    assert np.isfinite(errors.drop(columns='set').to_numpy(float)).all()

@@ -63,6 +63,32 @@ def box_options(cfg: Config) -> BoxOptions:
     return BoxOptions(**options)
 
 
+def load_stage1(cfg: Config, device: str = 'cpu', amp: bool = False) -> nn.Module:
+    """The first stage a stage-2 config names, loaded for inference.
+
+    Args:
+        cfg: The stage-2 config, with ``stage1 = dict(config=..., checkpoint=...)``.
+        device: Where to put the model.
+        amp: bf16/fp16 backbone (see ``posekit.apis.init_model``).
+
+    Returns:
+        The stage-1 ``PoseTracker``, prepared for inference.
+
+    Raises:
+        ValueError: ``stage1`` lacks ``config`` or ``checkpoint``.
+        FileNotFoundError: Its config or checkpoint is missing.
+    """
+    stage1 = cfg.get('stage1')
+    missing = [key for key in ('config', 'checkpoint') if not (stage1 or {}).get(key)]
+    if not isinstance(stage1, dict) or missing:
+        raise ValueError(f"stage1 must be dict(config=..., checkpoint=...) naming the first "
+                         f"stage's config and checkpoint; missing: {missing or ['both']}")
+    if not os.path.isfile(stage1['config']):
+        raise FileNotFoundError(f"stage1.config: no config file {stage1['config']!r} "
+                                f'(relative to {os.getcwd()})')
+    return init_model(stage1['config'], stage1['checkpoint'], device, amp)
+
+
 def init_two_stage_model(config: Configish, checkpoint: str, device: str = 'cpu',
                          amp: bool = False) -> TwoStageModel:
     """Build both stages of a crop-zoom model and load their weights for inference.
@@ -82,18 +108,9 @@ def init_two_stage_model(config: Configish, checkpoint: str, device: str = 'cpu'
         FileNotFoundError: A config or checkpoint is missing.
     """
     cfg = _load(config)
-    stage1 = cfg.get('stage1')
-    missing = [key for key in ('config', 'checkpoint') if not (stage1 or {}).get(key)]
-    if not isinstance(stage1, dict) or missing:
-        raise ValueError(f"stage1 must be dict(config=..., checkpoint=...) naming the first "
-                         f"stage's config and checkpoint; missing: {missing or ['both']}")
-    if not os.path.isfile(stage1['config']):
-        raise FileNotFoundError(f"stage1.config: no config file {stage1['config']!r} "
-                                f'(relative to {os.getcwd()})')
     boxes = box_options(cfg)
-    first = init_model(stage1['config'], stage1['checkpoint'], device, amp)
-    second = init_model(cfg, checkpoint, device, amp)
-    return TwoStageModel(first, second, boxes)
+    first = load_stage1(cfg, device, amp)
+    return TwoStageModel(first, init_model(cfg, checkpoint, device, amp), boxes)
 
 
 def init_predictor(config: Configish, checkpoint: str, device: str = 'cpu',

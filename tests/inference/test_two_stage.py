@@ -15,6 +15,7 @@ from mmengine.config import Config
 from posekit.inference import (TwoStageInference, TwoStageModel, prepare_for_inference,
                                write_video_outputs)
 from posekit.inference.crop_boxes import BoxOptions, VideoBoxes
+from posekit.inference.two_stage_frames import evaluate_two_stage_frames
 from posekit.registry import MODELS
 
 FRAME = (160, 120)  # (W, H)
@@ -137,3 +138,26 @@ def test_context_windows_carry_each_frames_own_crop(pair, tmp_path):
         lefts = np.array([boxes.window(t)[0] for t in frames])
         np.testing.assert_allclose(batch.input_from_frame[:, 0, 2].numpy(),
                                    -2 * lefts + 0.5)
+
+
+def test_labeled_frames_get_their_own_boxes_and_frame_pixel_errors(pair, tmp_path):
+    items = []
+    for t, split in ((0, 'train'), (5, 'train'), (12, 'test')):
+        frame = np.full((FRAME[1], FRAME[0], 3), 60, np.uint8)
+        x, y = 20 + 4 * t, 30 + 2 * t
+        frame[y:y + 8, x:x + 8] = 230
+        path = str(tmp_path / f'img{t:05d}.png')
+        cv2.imwrite(path, frame)
+        label = np.array([square_centre(t), square_centre(t) + [1., 0.]], np.float32)
+        items.append(dict(img_path=path, image=f'img{t:05d}.png', set=split, keypoints=label))
+    metrics = evaluate_two_stage_frames(pair, items, str(tmp_path))
+    # keypoint 'centre' is exact, 'again' is labeled 1 px to the right of it
+    assert metrics.keys() == {'two_stage/pixel_error_train', 'two_stage/pixel_error_test'}
+    assert metrics['two_stage/pixel_error_train'] == pytest.approx(0.5, abs=0.01)
+    errors = pd.read_csv(tmp_path / 'two_stage_pixel_error.csv', index_col=0)
+    assert errors.index.tolist() == ['img00000.png', 'img00005.png', 'img00012.png']
+    assert errors['set'].tolist() == ['train', 'train', 'test']
+    np.testing.assert_allclose(errors[['centre', 'again']].to_numpy(), [[0, 1]] * 3, atol=0.01)
+    # each image's box: its stage-1 extent (0) -> min_size 32, centred on the square
+    stage2_seen = torch.cat(pair.stage2.seen).numpy()
+    np.testing.assert_allclose(stage2_seen, 31.5, atol=1.1)
