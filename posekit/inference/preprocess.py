@@ -12,8 +12,8 @@ the labels: ``GenerateTarget``) and ``'pack'`` (tensors for the model:
 ``PackPoseInputs``) are skipped, since the frame is already decoded, inference has no labels
 and the batch is packed here; so is ``'crop'`` (crops around the labels:
 ``CropAroundKeypoints``; the two-stage predictor, ``posekit.inference.two_stage``, crops
-around its first stage's keypoints before these steps). A class that declares no stage (``Resize`` and every
-augmentation) is an ``'image'`` step and runs.
+around its first stage's keypoints before these steps). A class that declares no stage
+(``Resize`` and every augmentation) is an ``'image'`` step and runs.
 
 The image steps must give every frame one size, the model's input size. When the pipeline is
 built it is probed with two blank frames of different sizes; a pipeline whose image steps do

@@ -172,4 +172,3 @@ class TwoStageInference:
                     confidences[batch.start:stop] = outputs['confidences'].float().cpu()
                 advance(stop - batch.start)
         return VideoPrediction(keypoints, confidences, time.perf_counter() - start_time)
-

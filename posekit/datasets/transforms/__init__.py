@@ -13,10 +13,11 @@ A transform class may declare its pipeline ``stage`` in a class attribute: ``'lo
 the sample from disk, ``LoadFrame``), ``'target'`` (builds a training target from the labels,
 ``GenerateTarget``), ``'crop'`` (crops around the labels, ``CropAroundKeypoints``; the
 two-stage predictor crops around its first stage's keypoints instead) or ``'pack'`` (turns
-the sample into tensors, ``PackPoseInputs``, ``PackClipInputs``). A class without one acts on the image and its geometry (``'image'``:
-``Resize`` and every augmentation). Video and image inference run only the image steps of the
-test pipeline on decoded frames (``posekit.inference.preprocess``), so a new target or
-packing transform must declare its stage.
+the sample into tensors, ``PackPoseInputs``, ``PackClipInputs``). A class without one acts on
+the image and its geometry (``'image'``: ``Resize`` and every augmentation). Video and image
+inference run only the image steps of the test pipeline on decoded frames
+(``posekit.inference.preprocess``), so a new target, crop or packing transform must declare
+its stage.
 """
 from .crop import CropAroundKeypoints
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
