@@ -20,7 +20,7 @@ from typing import Union
 from mmengine.config import Config
 from torch import nn
 
-from posekit.inference.crop_boxes import BoxOptions
+from posekit.datasets.crop_boxes import BoxOptions
 from posekit.inference.two_stage import TwoStageModel
 from .config import load_config
 from .inference import init_model
@@ -46,7 +46,7 @@ def box_options(cfg: Config) -> BoxOptions:
         cfg: The stage-2 config.
 
     Returns:
-        The :class:`~posekit.inference.crop_boxes.BoxOptions`.
+        The :class:`~posekit.datasets.crop_boxes.BoxOptions`.
 
     Raises:
         ValueError: ``crop_box`` has a key that is not an option (named).

@@ -12,8 +12,9 @@ Modules, each with one job:
 - ``progress``: the frame-rate progress bar;
 - ``heatmaps``: heatmaps written into one ``.npy`` file, batch by batch;
 - ``predictor``: :class:`VideoInference` (every frame of a video) and :func:`predict_video`;
-- ``crop_boxes``: animal-centred crop boxes of a video from a first stage's keypoints;
-- ``two_stage``: crop-zoom prediction, :class:`TwoStageModel` and :class:`TwoStageInference`;
+- ``two_stage``: crop-zoom prediction, :class:`TwoStageModel` and :class:`TwoStageInference`
+  (crop boxes from ``posekit.datasets.crop_boxes``);
+- ``two_stage_frames``: crop-zoom prediction of single images, errors on labeled frames;
 - ``images``: :func:`predict_frames` for single images of any size;
 - ``metrics``: temporal norm, PCA errors, pixel errors, jumps, :func:`video_metrics`;
 - ``ground_truth``: per-frame ground truth and occlusion flags of test videos;

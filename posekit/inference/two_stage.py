@@ -5,7 +5,7 @@ Data flow of :class:`TwoStageInference` (docs/two_stage.md)::
     pass 1  stage 1 (an ordinary model at low resolution) predicts every frame of the video
             (VideoInference) → keypoints and confidences in frame pixels
     boxes   confident keypoints' extent per frame → centres interpolated over gaps and
-            smoothed over time, one box size per video (posekit.inference.crop_boxes)
+            smoothed over time, one box size per video (posekit.datasets.crop_boxes)
     pass 2  decode again → cut each frame's window (posekit.datasets.transforms.crop) →
             stage 2's test-pipeline image steps (Resize …) → stage 2 → keypoints mapped
             back to frame pixels through input_from_frame = input_from_crop @ crop_from_frame
@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from posekit.datasets.transforms.crop import crop_image, crop_matrix
 from posekit.datasets.video_io import open_video, read_frames, video_info
 from .batching import FrameBatch, context_windows
-from .crop_boxes import BoxOptions, VideoBoxes, video_boxes
+from posekit.datasets.crop_boxes import BoxOptions, VideoBoxes, video_boxes
 from .predictor import VideoInference, VideoPrediction, _eval_mode
 from .prefetch import Prefetcher
 from .progress import frame_progress

@@ -16,7 +16,7 @@ import torch
 from posekit.datasets.io import write_csv_atomic
 from posekit.datasets.transforms.crop import Window, box_size, crop_image, crop_matrix, \
     crop_window
-from .crop_boxes import confident_extents
+from posekit.datasets.crop_boxes import confident_extents
 from .images import _as_frame, predict_frames
 from .metrics import pixel_errors
 from .predictor import VideoInference

@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 from posekit.inference import (TwoStageInference, TwoStageModel, prepare_for_inference,
                                write_video_outputs)
-from posekit.inference.crop_boxes import BoxOptions, VideoBoxes
+from posekit.datasets.crop_boxes import BoxOptions, VideoBoxes
 from posekit.inference.two_stage_frames import evaluate_two_stage_frames
 from posekit.registry import MODELS
 

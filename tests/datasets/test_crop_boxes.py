@@ -1,11 +1,11 @@
-"""Crop boxes of a video from stage-1 keypoints (posekit/inference/crop_boxes.py)."""
+"""Crop boxes of a video from stage-1 keypoints (posekit/datasets/crop_boxes.py)."""
 import logging
 
 import numpy as np
 import pytest
 
-from posekit.inference import crop_boxes
-from posekit.inference.crop_boxes import (BoxOptions, confident_extents, fill_gaps,
+from posekit.datasets import crop_boxes
+from posekit.datasets.crop_boxes import (BoxOptions, confident_extents, fill_gaps,
                                           smooth_track, video_boxes)
 
 NAN = np.nan
