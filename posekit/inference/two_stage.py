@@ -43,12 +43,12 @@ class TwoStageModel(nn.Module):
     Args:
         stage1: The whole-frame model (``posekit.apis.init_model``).
         stage2: The crop model; its keypoints are the pair's.
-        boxes: How crop boxes are made from stage 1's keypoints.
+        box_options: How crop boxes are made from stage 1's keypoints.
     """
 
-    def __init__(self, stage1: nn.Module, stage2: nn.Module, boxes: BoxOptions):
+    def __init__(self, stage1: nn.Module, stage2: nn.Module, box_options: BoxOptions):
         super().__init__()
-        self.stage1, self.stage2, self.boxes = stage1, stage2, boxes
+        self.stage1, self.stage2, self.box_options = stage1, stage2, box_options
 
     @property
     def dataset_meta(self) -> dict:
@@ -149,7 +149,7 @@ class TwoStageInference:
         first = self.stage1.run(path, progress=progress)
         stage2 = self.model.stage2
         width, height = stage2.input_size
-        self.boxes = video_boxes(first.keypoints, first.confidences, self.model.boxes,
+        self.boxes = video_boxes(first.keypoints, first.confidences, self.model.box_options,
                                  width / height)
         num_frames = video_info(path).num_frames
         k = stage2.head.num_keypoints

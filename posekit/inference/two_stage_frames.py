@@ -36,7 +36,7 @@ def image_windows(keypoints: np.ndarray, confidences: np.ndarray, pair: TwoStage
         ``N`` windows ``(left, top, width, height)``; an image without any finite keypoint
         gets a window of ``min_size`` at its origin.
     """
-    options = pair.boxes
+    options = pair.box_options
     width, height = pair.stage2.input_size
     confident = confident_extents(keypoints, confidences, options.min_confidence)
     every = confident_extents(keypoints, confidences, -np.inf)

@@ -6,7 +6,7 @@ import pytest
 
 from posekit.datasets import crop_boxes
 from posekit.datasets.crop_boxes import (BoxOptions, confident_extents, fill_gaps,
-                                          smooth_track, video_boxes)
+                                         smooth_track, video_boxes)
 
 NAN = np.nan
 
