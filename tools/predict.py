@@ -24,16 +24,21 @@ the done-marker, so they count in "complete"; add them to finished videos with
 ``--overwrite``). With an ensemble dir (``tools/ensemble.py``) as CHECKPOINT, or with
 ``--members CKPT_OR_DIR ...``, every member predicts each video: ``<name>_member<i>.csv`` and
 ``<name>_ensemble_{mean,median,variance}.csv`` (one process, no resume).
+
+Crop-zoom (docs/two_stage.md): a stage-2 config naming its first stage
+(``stage1 = dict(config=..., checkpoint=...)``) with stage 2's CHECKPOINT predicts each video
+with both stages (stage 1 finds the animal, stage 2 predicts on the crops); the outputs are
+the same files, in frame pixels (no ``--save-heatmaps``, no ensembles).
 """
 import argparse
 import os.path as osp
 import sys
 
-from posekit.apis import init_model
 from posekit.apis.cli import run_cli
 from posekit.apis.config import resolve_checkpoint
 from posekit.apis.device import DEVICE_CHOICES
 from posekit.apis.ensemble import init_members, is_ensemble_dir
+from posekit.apis.two_stage import init_predictor
 from posekit.datasets.video_io import VideoReadError
 from posekit.inference.completion import completed
 from posekit.inference.ensemble import predict_ensemble
@@ -167,7 +172,7 @@ def main() -> None:
     if ranks.rank == 0:
         for message in errors:
             print(f'error: {message}', file=sys.stderr)
-    model = init_model(args.config, checkpoint, ranks.device, args.amp) if mine else None
+    model = init_predictor(args.config, checkpoint, ranks.device, args.amp) if mine else None
     rows = predict_many(model, {videos[i]: names[videos[i]] for i in mine}, out_dir,
                         overwrite=args.overwrite, batch_size=args.batch_size,
                         conf_threshold=args.conf_threshold, progress=ranks.world_size == 1,

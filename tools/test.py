@@ -6,6 +6,11 @@ the pictures ``predictions_pixel_error.png`` and ``predictions_calibration.png``
 the metrics per split. When the config lists ``test_videos``, each is predicted into
 ``video_preds/`` and its video metrics are printed with the others (docs/outputs.md).
 ``--amp`` runs the backbone in bf16 (fp16 on older GPUs), head and decoding in float32.
+
+A crop-zoom stage-2 config (``stage1 = dict(config=..., checkpoint=...)``, docs/two_stage.md)
+is tested twice: the metrics above are stage 2 on crops around the labels; the
+``two_stage/pixel_error_<split>`` metrics (and ``two_stage_pixel_error.csv``) are both stages
+on the labeled frames in frame pixels, and ``test_videos`` are predicted with both stages.
 """
 import argparse
 import os.path as osp
@@ -19,8 +24,11 @@ from posekit.apis import prepare_test_config
 from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
 from posekit.apis.config_checks import merge_cfg_options
-from posekit.inference import evaluate_test_videos, prepare_for_inference, write_test_outputs
+from posekit.apis.two_stage import box_options, is_two_stage, load_stage1
+from posekit.inference import (TwoStageModel, evaluate_test_videos, prepare_for_inference,
+                               write_test_outputs)
 from posekit.inference.precision import set_amp
+from posekit.inference.two_stage_frames import evaluate_two_stage_frames
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,6 +70,12 @@ def main() -> None:
                       None)
         if writer is not None:
             write_test_outputs(model, writer['out_dir'], writer.get('prefix', 'predictions'))
+        if is_two_stage(cfg):
+            device = str(next(model.parameters()).device)
+            model = TwoStageModel(load_stage1(cfg, device, args.amp), model, box_options(cfg))
+            dataset = runner.test_dataloader.dataset
+            metrics.update(evaluate_two_stage_frames(
+                model, [dataset.get_data_info(i) for i in range(len(dataset))], cfg.work_dir))
         if cfg.get('test_videos'):
             metrics.update(evaluate_test_videos(model, cfg.test_videos,
                                                 osp.join(cfg.work_dir, 'video_preds')))

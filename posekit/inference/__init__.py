@@ -12,6 +12,9 @@ Modules, each with one job:
 - ``progress``: the frame-rate progress bar;
 - ``heatmaps``: heatmaps written into one ``.npy`` file, batch by batch;
 - ``predictor``: :class:`VideoInference` (every frame of a video) and :func:`predict_video`;
+- ``two_stage``: crop-zoom prediction, :class:`TwoStageModel` and :class:`TwoStageInference`
+  (crop boxes from ``posekit.datasets.crop_boxes``);
+- ``two_stage_frames``: crop-zoom prediction of single images, errors on labeled frames;
 - ``images``: :func:`predict_frames` for single images of any size;
 - ``metrics``: temporal norm, PCA errors, pixel errors, jumps, :func:`video_metrics`;
 - ``ground_truth``: per-frame ground truth and occlusion flags of test videos;
@@ -37,11 +40,13 @@ from .model import prepare_for_inference
 from .predictor import VideoInference, VideoPrediction, predict_video, prediction_dataframe
 from .precision import set_amp
 from .preprocess import FramePipeline
+from .two_stage import TwoStageInference, TwoStageModel
 from .writers import VideoOutputs, write_test_outputs, write_video_outputs
 
-__all__ = ['FrameBatch', 'FramePipeline', 'VIDEO_ERRORS', 'VideoInference', 'VideoOutputs',
-           'VideoPrediction', 'context_windows', 'evaluate_test_videos', 'evaluate_video',
-           'fitted_pca_losses', 'pca_error_tables', 'pixel_errors', 'predict_frames',
-           'predict_video', 'prediction_dataframe', 'prepare_for_inference',
-           'read_ground_truth', 'read_image', 'read_occluded', 'set_amp', 'temporal_norm',
-           'video_metrics', 'write_test_outputs', 'write_video_outputs']
+__all__ = ['FrameBatch', 'FramePipeline', 'TwoStageInference', 'TwoStageModel',
+           'VIDEO_ERRORS', 'VideoInference', 'VideoOutputs', 'VideoPrediction',
+           'context_windows', 'evaluate_test_videos', 'evaluate_video', 'fitted_pca_losses',
+           'pca_error_tables', 'pixel_errors', 'predict_frames', 'predict_video',
+           'prediction_dataframe', 'prepare_for_inference', 'read_ground_truth', 'read_image',
+           'read_occluded', 'set_amp', 'temporal_norm', 'video_metrics', 'write_test_outputs',
+           'write_video_outputs']

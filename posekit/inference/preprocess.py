@@ -10,8 +10,10 @@ Which steps run is decided by the ``stage`` class attribute a transform may decl
 ``'load'`` (reads the sample from disk: ``LoadFrame``), ``'target'`` (training targets from
 the labels: ``GenerateTarget``) and ``'pack'`` (tensors for the model:
 ``PackPoseInputs``) are skipped, since the frame is already decoded, inference has no labels
-and the batch is packed here. A class that declares no stage (``Resize`` and every
-augmentation) is an ``'image'`` step and runs.
+and the batch is packed here; so is ``'crop'`` (crops around the labels:
+``CropAroundKeypoints``; the two-stage predictor, ``posekit.inference.two_stage``, crops
+around its first stage's keypoints before these steps). A class that declares no stage
+(``Resize`` and every augmentation) is an ``'image'`` step and runs.
 
 The image steps must give every frame one size, the model's input size. When the pipeline is
 built it is probed with two blank frames of different sizes; a pipeline whose image steps do
@@ -29,7 +31,7 @@ from posekit.registry import TRANSFORMS
 #: Where the steps come from, as named in error messages.
 PIPELINE_KEY = 'test_dataloader.dataset.pipeline'
 #: Stages of transforms that do not act on the image (see the module docstring).
-SKIPPED_STAGES = ('load', 'target', 'pack')
+SKIPPED_STAGES = ('load', 'target', 'crop', 'pack')
 #: ``(W, H)`` of the blank frames that probe the pipeline's output size.
 PROBE_SIZES = ((83, 61), (53, 97))
 

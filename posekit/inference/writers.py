@@ -13,6 +13,7 @@ from posekit.visualization import (plot_calibration, plot_pixel_error_boxes, plo
                                    write_labeled_video)
 from .metrics import pca_error_tables, temporal_norm
 from .predictor import VideoInference, prediction_dataframe
+from .two_stage import TwoStageModel
 
 
 @dataclass
@@ -53,7 +54,8 @@ def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: 
 
     Args:
         model: A model prepared for inference (``posekit.apis.init_model``, or
-            :func:`~posekit.inference.model.prepare_for_inference`).
+            :func:`~posekit.inference.model.prepare_for_inference`), or a crop-zoom
+            :class:`~posekit.inference.two_stage.TwoStageModel`.
         video: The video file.
         out_dir: Output folder (``<model dir>/video_preds``).
         batch_size: Frames per model call.
@@ -78,7 +80,9 @@ def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: 
         return osp.join(out_dir, f'{stem}{suffix}')
 
     heatmaps = path('_heatmaps.npy') if save_heatmaps else None
-    prediction = VideoInference(model, batch_size).run(video, heatmaps, progress)
+    inference = model.video_inference(batch_size) if isinstance(model, TwoStageModel) \
+        else VideoInference(model, batch_size)
+    prediction = inference.run(video, heatmaps, progress)
     df = prediction_dataframe(model, prediction.keypoints, prediction.confidences)
     outputs = VideoOutputs(video, df, prediction.fps)
     tables = {'': df, '_temporal_norm': temporal_norm(df)}

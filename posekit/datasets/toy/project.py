@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from .frames import labeled_frames, with_neighbours
 from .motion import simulate_session
 from .multiview_project import MULTIVIEW_VERSION, generate_multiview_toy_data
+from .small_figure import SMALL_FIGURE_VERSION, generate_small_figure_toy_data
 from .spec import LABELED_SESSION, META_FILE, SESSIONS, TEST_SESSION, TOY_VERSION
 from .writers import write_ground_truth, write_labels, write_media, write_meta
 
@@ -55,7 +56,7 @@ def generate_toy_data(root: str, seed: int = 0) -> str:
     return root
 
 
-def _meta_matches(root: str, seed: int, multiview: bool) -> bool:
+def _meta_matches(root: str, seed: int, multiview: bool, small_figure: bool) -> bool:
     """Whether ``root`` holds a complete toy project of this kind, seed and version."""
     try:
         with open(osp.join(root, META_FILE)) as f:
@@ -63,8 +64,9 @@ def _meta_matches(root: str, seed: int, multiview: bool) -> bool:
     except (OSError, ValueError):
         return False
     kind = MULTIVIEW_VERSION if multiview else None
+    small = SMALL_FIGURE_VERSION if small_figure else None
     return (meta.get('seed') == seed and meta.get('version') == TOY_VERSION
-            and meta.get('multiview') == kind)
+            and meta.get('multiview') == kind and meta.get('small_figure') == small)
 
 
 def _replace_dir(src: str, dst: str) -> None:
@@ -79,7 +81,7 @@ def _replace_dir(src: str, dst: str) -> None:
 
 
 def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False,
-                    multiview: bool = False) -> str:
+                    multiview: bool = False, small_figure: bool = False) -> str:
     """Generate the toy project unless ``root`` already holds it for this seed and version.
 
     Generation happens in a temporary sibling directory that is renamed into place at the
@@ -96,7 +98,9 @@ def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False,
     Returns:
         ``root``.
     """
-    if not force and _meta_matches(root, seed, multiview):
+    if multiview and small_figure:
+        raise ValueError('ensure_toy_data: multiview and small_figure exclude each other')
+    if not force and _meta_matches(root, seed, multiview, small_figure):
         print_log(f'toy data (seed {seed}) found at {root}', logger='current')
         return root
     parent, name = osp.split(osp.abspath(root))
@@ -104,7 +108,9 @@ def ensure_toy_data(root: str = 'data/toy', seed: int = 0, force: bool = False,
     tmp = osp.join(parent, f'.{name}.tmp-{uuid.uuid4().hex[:8]}')
     os.mkdir(tmp)
     try:
-        (generate_multiview_toy_data if multiview else generate_toy_data)(tmp, seed)
+        generate = generate_multiview_toy_data if multiview else \
+            generate_small_figure_toy_data if small_figure else generate_toy_data
+        generate(tmp, seed)
         _replace_dir(tmp, root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

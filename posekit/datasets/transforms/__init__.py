@@ -11,12 +11,16 @@ photometric transforms then change only the image and ``input_from_frame``, and
 
 A transform class may declare its pipeline ``stage`` in a class attribute: ``'load'`` (reads
 the sample from disk, ``LoadFrame``), ``'target'`` (builds a training target from the labels,
-``GenerateTarget``) or ``'pack'`` (turns the sample into tensors, ``PackPoseInputs``,
+``GenerateTarget``), ``'crop'`` (crops around the labels or precomputed predictions,
+``CropAroundKeypoints``, ``CropClipToBoxes``; the two-stage predictor crops around its first
+stage's keypoints instead) or ``'pack'`` (turns the sample into tensors, ``PackPoseInputs``,
 ``PackClipInputs``). A class without one acts on the image and its geometry (``'image'``:
 ``Resize``, ``Letterbox`` and every augmentation). Video and image inference run only the
 image steps of the test pipeline on decoded frames (``posekit.inference.preprocess``), so a
-new target or packing transform must declare its stage.
+new target, crop or packing transform must declare its stage.
 """
+from .clip_crop import CropClipToBoxes
+from .crop import CropAroundKeypoints
 from .geometric import HorizontalFlip, RandomAffine, RandomCropPad, Resize
 from .letterbox import Letterbox
 from .loading import LoadFrame
@@ -25,6 +29,7 @@ from .photometric import BrightnessContrast, MotionBlur
 from .target import GenerateTarget
 
 __all__ = [
-    'BrightnessContrast', 'GenerateTarget', 'HorizontalFlip', 'Letterbox', 'LoadFrame',
-    'MotionBlur', 'PackClipInputs', 'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
+    'BrightnessContrast', 'CropAroundKeypoints', 'CropClipToBoxes', 'GenerateTarget',
+    'HorizontalFlip', 'Letterbox', 'LoadFrame', 'MotionBlur', 'PackClipInputs',
+    'PackPoseInputs', 'RandomAffine', 'RandomCropPad', 'Resize'
 ]
