@@ -15,7 +15,7 @@ from mmcv.transforms import BaseTransform
 
 from posekit.registry import TRANSFORMS
 from .frames import map_frames
-from .geometric import _update_geometry
+from .geometric import update_geometry
 
 Window = tuple[int, int, int, int]
 
@@ -110,7 +110,7 @@ def apply_crop(results: dict, window: Window) -> dict:
         ``results`` with the crop as ``img``; keypoints outside it are NaN.
     """
     img = map_frames(lambda frame: crop_image(frame, window), results['img'])
-    return _update_geometry(results, crop_matrix(window), img)
+    return update_geometry(results, crop_matrix(window), img)
 
 
 @TRANSFORMS.register_module()
