@@ -62,9 +62,10 @@ def test_layout_and_meta(root, meta):
     assert meta['labeled_frames']['session1'] == [
         int(f) for f in toy.frames.labeled_frames(0, {'session1': 600, 'session3': 500})
         ['session1']]
-    # a multiview project is not mistaken for the mirror one (and vice versa)
-    assert toy.project._meta_matches(root, 0, multiview=True)
-    assert not toy.project._meta_matches(root, 0, multiview=False)
+    # a multiview project is not mistaken for the mirror or small-figure one (and vice versa)
+    assert toy.project._meta_matches(root, 0, multiview=True, small_figure=False)
+    assert not toy.project._meta_matches(root, 0, multiview=False, small_figure=False)
+    assert not toy.project._meta_matches(root, 0, multiview=False, small_figure=True)
 
 
 def test_view_label_files_have_the_same_rows(root, meta):
