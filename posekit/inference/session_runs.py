@@ -64,8 +64,8 @@ def write_session_outputs(model: nn.Module, session: Session, out_dir: str,
                           batch_size: int = 16, save_video: bool = False,
                           save_heatmaps: bool = False, conf_threshold: float = 0.05,
                           progress: bool = True,
-                          references: Optional[Sequence[np.ndarray]] = None
-                          ) -> SessionOutputs:
+                          references: Optional[Sequence[np.ndarray]] = None,
+                          calibration: Optional[str] = None) -> SessionOutputs:
     """Predict a session's views in sync and write its files (module docstring).
 
     Args:
@@ -79,6 +79,8 @@ def write_session_outputs(model: nn.Module, session: Session, out_dir: str,
             out of the triangulation.
         progress: Show a progress bar.
         references: Optional ``(T, K, 2)`` ground truth per view, drawn in the traces.
+        calibration: The calibration file or ``{session}`` pattern; None: the model
+            metainfo's ``calibration``.
 
     Returns:
         The :class:`SessionOutputs`.
@@ -99,7 +101,7 @@ def write_session_outputs(model: nn.Module, session: Session, out_dir: str,
         write_prediction_files(model, video, prediction, out_dir, name, save_video,
                                conf_threshold, None if references is None else references[v])
         for v, (video, prediction, name) in enumerate(zip(session.videos, predictions, names))])
-    entry = (model.metainfo or {}).get('calibration')
+    entry = calibration or (model.metainfo or {}).get('calibration')
     cameras = session_cameras(entry, session.name, session.views)
     if cameras is None:
         if entry:
