@@ -10,6 +10,7 @@ from mmengine.config import Config
 
 from posekit.apis import prepare_for_inference
 from posekit.datasets.io import read_dlc_csv
+from posekit.evaluation.metrics.predictions_writer import PredictionsWriter
 from posekit.geometry3d import read_calibration, session_calibration_path
 from posekit.inference.multiview_predictor import MultiviewVideoInference
 from posekit.inference.points3d import (points_table, read_points_3d, session_cameras,
@@ -162,3 +163,24 @@ def test_a_calibration_per_session():
     own.bind(None, dict(view_names=['bottom', 'top'], calibration=pattern))
     assert own.cameras.names == ['bottom', 'top']
     assert osp.basename(own.calibration_path) == 'session1.toml'
+
+
+def test_predictions_writer_writes_one_table_per_view(tmp_path):
+    writer = PredictionsWriter(out_dir=str(tmp_path))
+    writer.dataset_meta = dict(keypoint_names=['a', 'b'])
+    keypoints = torch.arange(16, dtype=torch.float32).reshape(2, 2, 2, 2)  # (N, V, K, 2)
+    samples = [dict(keypoints=keypoints[i], keypoints_gt=keypoints[i] + 3.,
+                    confidences=torch.full((2, 2), 0.5), set='test', view_names=VIEWS,
+                    image=[f'top/{i}.png', f'bottom/{i}.png']) for i in range(2)]
+    writer.process({}, samples)
+    assert writer.compute_metrics(writer.results) == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'predictions_bottom.csv', 'predictions_bottom_pixel_error.csv', 'predictions_top.csv',
+        'predictions_top_pixel_error.csv']
+    for v, view in enumerate(VIEWS):
+        table = read_dlc_csv(str(tmp_path / f'predictions_{view}.csv'))
+        assert table.image_paths == [f'{view}/0.png', f'{view}/1.png']
+        np.testing.assert_array_equal(table.keypoints, keypoints[:, v].numpy())
+        errors = pd.read_csv(tmp_path / f'predictions_{view}_pixel_error.csv', index_col=0)
+        assert list(errors.columns) == ['a', 'b', 'set']
+        np.testing.assert_allclose(errors[['a', 'b']].to_numpy(), np.full((2, 2), 18 ** 0.5))
