@@ -70,8 +70,8 @@ def test_predict_sessions_per_view_and_3d(work_dir):
     pixels, confidences = [], []
     for view in VIEWS:
         table = read_dlc_csv(str(out / f'session3_{view}.csv'))
-        assert table.keypoint_names == PARTS and table.image_paths == [str(i) for i in
-                                                                        range(FRAMES)]
+        assert table.keypoint_names == PARTS
+        assert table.image_paths == [str(i) for i in range(FRAMES)]
         assert table.keypoints.shape == (FRAMES, 7, 2)
         pixels.append(table.keypoints)
         confidences.append(table.likelihood)
