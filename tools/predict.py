@@ -25,6 +25,16 @@ the done-marker, so they count in "complete"; add them to finished videos with
 ``--members CKPT_OR_DIR ...``, every member predicts each video: ``<name>_member<i>.csv`` and
 ``<name>_ensemble_{mean,median,variance}.csv`` (one process, no resume).
 
+Several cameras (docs/multiview.md): with a multiview CONFIG (``metainfo.view_names``) the
+videos are grouped into sessions by the config's video pattern (``{session}_{view}``); each
+session's views are predicted in sync by the one model into ``<session>_<view>.csv`` (and the
+other files above, per view) and, when the metainfo's ``calibration`` (one file, or a pattern
+with ``{session}``) has the session's file, ``<session>_3d.csv`` (x, y, z per keypoint and
+each frame's reprojection error; views below ``--conf-threshold`` are not triangulated). A
+session is skipped, resumed, shared between processes and summarised as one unit. A session
+lacking a view's video, or whose views differ in frame count, is one error naming it; a video
+that fits no view of the pattern is predicted alone, as one camera.
+
 Crop-zoom (docs/two_stage.md): a stage-2 config naming its first stage
 (``stage1 = dict(config=..., checkpoint=...)``) with stage 2's CHECKPOINT predicts each video
 with both stages (stage 1 finds the animal, stage 2 predicts on the crops); the outputs are
@@ -35,7 +45,7 @@ import os.path as osp
 import sys
 
 from posekit.apis.cli import run_cli
-from posekit.apis.config import resolve_checkpoint
+from posekit.apis.config import load_config, resolve_checkpoint
 from posekit.apis.device import DEVICE_CHOICES
 from posekit.apis.ensemble import init_members, is_ensemble_dir
 from posekit.apis.two_stage import init_predictor
@@ -43,6 +53,8 @@ from posekit.datasets.video_io import VideoReadError
 from posekit.inference.completion import completed
 from posekit.inference.ensemble import predict_ensemble
 from posekit.inference.formats import parse_formats, write_formats
+from posekit.inference.session_runs import predict_sessions, session_completed
+from posekit.inference.sessions import Session, multiview_sessions, session_files
 from posekit.inference.distributed import finish, gather, init_ranks, share
 from posekit.inference.sharding import balance, frame_counts, parse_shard
 from posekit.inference.smoothers import SMOOTHERS, smooth_members, write_smoothed
@@ -143,6 +155,12 @@ def predict_ensemble_videos(args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def unit_frames(units: list) -> list[int]:
+    """Frames of each video, and of each session (all its views'), for sharing the work."""
+    return [sum(frame_counts(unit.videos)) if isinstance(unit, Session)
+            else frame_counts([unit])[0] for unit in units]
+
+
 def main() -> None:
     args = parse_args()
     if args.members or is_ensemble_dir(args.checkpoint):
@@ -155,33 +173,41 @@ def main() -> None:
     checkpoint = resolve_checkpoint(args.checkpoint)
     out_dir = osp.join(args.out_dir or osp.dirname(osp.abspath(checkpoint)), 'video_preds')
     videos, errors = expand_inputs(args.videos)
-    names = output_names(videos, reserved=[summary])
+    sessions, singles, session_errors = multiview_sessions(load_config(args.config), videos)
+    errors += session_errors
+    names = output_names(singles, reserved=[summary] + [
+        name for session in sessions for name in session_files(session)])
+    units = singles + sessions  # a unit is a video or a session, predicted by one process
     out_dir = check_out_dir(out_dir)
     ranks = init_ranks(args.launcher, args.device)
     wanted = dict(save_video=args.save_video, save_heatmaps=args.save_heatmaps)
     if shard is not None:  # jobs start at different times: balance on frames alone
-        parts = balance(frame_counts(videos), shard[1])
+        parts = balance(unit_frames(units), shard[1])
         mine = parts[shard[0]]
-    else:  # rank 0 decides, complete videos weigh nothing
-        pending = [args.overwrite or completed(out_dir, names[v], v, **wanted) is None
-                   for v in videos] if ranks.rank == 0 else None
+    else:  # rank 0 decides, complete videos and sessions weigh nothing
+        pending = [args.overwrite or (
+            session_completed(out_dir, u, **wanted) if isinstance(u, Session)
+            else completed(out_dir, names[u], u, **wanted)) is None
+            for u in units] if ranks.rank == 0 else None
         parts = share(None if ranks.rank else balance(
-            [n if p else 0 for n, p in zip(frame_counts(videos), pending)],
+            [n if p else 0 for n, p in zip(unit_frames(units), pending)],
             ranks.world_size), ranks)
         mine = parts[ranks.rank]
     if ranks.rank == 0:
         for message in errors:
             print(f'error: {message}', file=sys.stderr)
     model = init_predictor(args.config, checkpoint, ranks.device, args.amp) if mine else None
-    rows = predict_many(model, {videos[i]: names[videos[i]] for i in mine}, out_dir,
-                        overwrite=args.overwrite, batch_size=args.batch_size,
-                        conf_threshold=args.conf_threshold, progress=ranks.world_size == 1,
-                        extra=extra_outputs(args, model) if model is not None else None,
-                        **wanted)
+    options = dict(overwrite=args.overwrite, batch_size=args.batch_size,
+                   conf_threshold=args.conf_threshold, progress=ranks.world_size == 1,
+                   extra=extra_outputs(args, model) if model is not None else None, **wanted)
+    rows = predict_many(model, {units[i]: names[units[i]] for i in mine
+                                if not isinstance(units[i], Session)}, out_dir, **options)
+    rows += predict_sessions(model, [units[i] for i in mine if isinstance(units[i], Session)],
+                             out_dir, **options)
     rows = gather(rows, ranks)
     failed = [row for row in rows if row.status == 'failed']
     if ranks.rank == 0:
-        order = {video: i for i, video in enumerate(videos)}
+        order = {u.label if isinstance(u, Session) else u: i for i, u in enumerate(units)}
         rows.sort(key=lambda row: order[row.video])
         write_summary(rows, osp.join(out_dir, summary))
         for row in rows:

@@ -5,6 +5,13 @@ the checkpoint's folder), ``predictions_pca_*_error.csv`` for models with fitted
 the pictures ``predictions_pixel_error.png`` and ``predictions_calibration.png``, and prints
 the metrics per split. When the config lists ``test_videos``, each is predicted into
 ``video_preds/`` and its video metrics are printed with the others (docs/outputs.md).
+
+A multiview model (docs/multiview.md) writes ``predictions_<view>.csv`` and
+``predictions_<view>_pixel_error.csv`` per view (``pixel_error_<view>`` metrics); each
+session of the config's ``test_sessions`` is predicted into ``video_preds/`` with its per-view
+2-D errors, 3-D error against ``ground_truth_3d`` and per-frame reprojection error
+(``video/<session>/error_3d``, ``…/reprojection_error``,
+``…/reprojection_error_above_5px``; also in ``video_preds/<session>_metrics.csv``).
 ``--amp`` runs the backbone in bf16 (fp16 on older GPUs), head and decoding in float32.
 
 A crop-zoom stage-2 config (``stage1 = dict(config=..., checkpoint=...)``, docs/two_stage.md)
@@ -28,6 +35,7 @@ from posekit.apis.two_stage import box_options, is_two_stage, load_stage1
 from posekit.inference import (TwoStageModel, evaluate_test_videos, prepare_for_inference,
                                write_test_outputs)
 from posekit.inference.precision import set_amp
+from posekit.inference.session_evaluation import evaluate_test_sessions
 from posekit.inference.two_stage_frames import evaluate_two_stage_frames
 
 
@@ -79,6 +87,9 @@ def main() -> None:
         if cfg.get('test_videos'):
             metrics.update(evaluate_test_videos(model, cfg.test_videos,
                                                 osp.join(cfg.work_dir, 'video_preds')))
+        if cfg.get('test_sessions'):
+            metrics.update(evaluate_test_sessions(model, cfg.test_sessions,
+                                                  osp.join(cfg.work_dir, 'video_preds')))
     print(format_metrics(metrics))
 
 

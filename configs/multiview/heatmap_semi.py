@@ -11,8 +11,10 @@ model = dict(
         dict(type='TemporalLoss', epsilon=8., prob_threshold=0.05, loss_weight=5e-4),
         # the toy labels lie exactly in a 3-D subspace: tolerate 2 px of inconsistency
         dict(type='PCAMultiViewLoss', epsilon=2., loss_weight=5e-4),
-        # each view within 2 px of the reprojection of the triangulated point
-        dict(type='ReprojectionLoss', epsilon=2., prob_threshold=0.05, loss_weight=5e-4),
+        # each view within 2 px of the reprojection of the triangulated point; one
+        # calibration for every batch (the toy's sessions share their cameras)
+        dict(type='ReprojectionLoss', calibration='data/toy_multiview/calibrations/session1.toml',
+             epsilon=2., prob_threshold=0.05, loss_weight=5e-4),
     ],
 )
 

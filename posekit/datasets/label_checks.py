@@ -119,3 +119,56 @@ def check_labels(label_files: Sequence[str], data_root: str = '') -> LabelSummar
                   'learns nothing for them', logger='current', level=logging.WARNING)
     _LABEL_CACHE[key] = summary
     return summary
+
+
+def check_view_labels(files: dict[str, Sequence[str]], data_root: str = ''
+                      ) -> list[LabelSummary]:
+    """Check a multiview project's label files: each view's, then that the views agree.
+
+    Every view's files go through :func:`check_labels`; then each view must label the first
+    view's keypoint names, in as many files, and file by file the same number of rows (the
+    same instants in the same order, ``MultiviewLabeledFramesDataset``).
+
+    Args:
+        files: ``{view: its label files}``, the files of every view in matching order.
+        data_root: The folder the images' paths are relative to.
+
+    Returns:
+        One summary per view, in ``files`` order.
+
+    Raises:
+        LabelFileError: A malformed file or image, another keypoint list, another number of
+            files, or a file with more rows than its counterpart (naming both files and the
+            first row without a counterpart).
+        FileNotFoundError: A listed image does not exist.
+    """
+    summaries = {view: check_labels(list(paths), data_root) for view, paths in files.items()}
+    first = next(iter(files))
+    reference = summaries[first].table
+    for view, paths in files.items():
+        table = summaries[view].table
+        if table.keypoint_names != reference.keypoint_names:
+            raise LabelFileError(
+                f'{paths[0]}: keypoints {table.keypoint_names} differ from those of view '
+                f'{first!r}, {reference.keypoint_names} ({files[first][0]}); every view labels '
+                'the same body parts in the same order')
+        if len(paths) != len(files[first]):
+            raise LabelFileError(f'view {view!r} has {len(paths)} label file(s) {list(paths)}, '
+                                 f'view {first!r} {len(files[first])} {list(files[first])}')
+        for mine, theirs in zip(paths, files[first]):
+            _check_same_rows(table, mine, reference, theirs)
+    return list(summaries.values())
+
+
+def _check_same_rows(table: LabelTable, path: str, reference: LabelTable, other: str) -> None:
+    """Refuse two views' label files of different row counts, naming the first extra row."""
+    rows = [line for source, line in zip(table.sources, table.lines) if source == path]
+    others = [line for source, line in zip(reference.sources, reference.lines)
+              if source == other]
+    if len(rows) == len(others):
+        return
+    longer, lines = (path, rows) if len(rows) > len(others) else (other, others)
+    extra = lines[min(len(rows), len(others))]
+    raise LabelFileError(f'{path} has {len(rows)} rows but {other} has {len(others)}: row '
+                         f'{extra} of {longer} has no counterpart; the views\' label files '
+                         'must list the same instants in the same order')

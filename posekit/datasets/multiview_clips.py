@@ -12,6 +12,53 @@ from .video_clips import VideoClipDataset, seeded_numpy_random
 from .video_io import VideoReadError, list_videos, read_frames, video_info
 
 
+def match_session_videos(videos: Sequence[str], view_names: Sequence[str],
+                         pattern: str = '{session}_{view}'
+                         ) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Sort video files into sessions by their file stems: ``<session>_<view>.mp4``.
+
+    Args:
+        videos: Video paths.
+        view_names: The views.
+        pattern: File stem pattern with ``{session}`` and ``{view}``.
+
+    Returns:
+        ``{session: {view: path}}`` of the videos fitting the pattern (views as found, so a
+        session may lack some), and the videos that do not fit it, in order.
+
+    Raises:
+        ValueError: A bad pattern, or two videos of the same session and view (naming both).
+    """
+    if '{session}' not in pattern or '{view}' not in pattern:
+        raise ValueError(f'video pattern {pattern!r} must contain {{session}} and {{view}}')
+    views = '|'.join(re.escape(v) for v in sorted(view_names, key=len, reverse=True))
+    regex = re.compile(re.escape(pattern).replace(r'\{session\}', '(?P<session>.+)')
+                       .replace(r'\{view\}', f'(?P<view>{views})') + '$')
+    sessions: dict[str, dict[str, str]] = {}
+    unmatched = []
+    for path in videos:
+        match = regex.match(osp.splitext(osp.basename(path))[0])
+        if match is None:
+            unmatched.append(path)
+            continue
+        found = sessions.setdefault(match['session'], {})
+        if match['view'] in found:
+            raise ValueError(f'session {match["session"]!r} has two videos of view '
+                             f'{match["view"]!r}: {found[match["view"]]} and {path}')
+        found[match['view']] = path
+    return sessions, unmatched
+
+
+def missing_views_error(session: str, found: dict[str, str],
+                        view_names: Sequence[str]) -> Optional[str]:
+    """The error message of a session lacking some views' videos, or None when complete."""
+    missing = [v for v in view_names if v not in found]
+    if not missing:
+        return None
+    return (f'session {session!r} has no video of view(s) {missing} (found '
+            f'{sorted(found.values())})')
+
+
 def group_session_videos(videos: Sequence[str], view_names: Sequence[str],
                          pattern: str = '{session}_{view}') -> dict[str, list[str]]:
     """Group video files by session: ``<session>_<view>.mp4`` → ``{session: [per view]}``.
@@ -28,23 +75,14 @@ def group_session_videos(videos: Sequence[str], view_names: Sequence[str],
         ValueError: A bad pattern, a video whose name fits no view, or a session without a
             video of some view (naming the session and the missing views).
     """
-    if '{session}' not in pattern or '{view}' not in pattern:
-        raise ValueError(f'video pattern {pattern!r} must contain {{session}} and {{view}}')
-    views = '|'.join(re.escape(v) for v in sorted(view_names, key=len, reverse=True))
-    regex = re.compile(re.escape(pattern).replace(r'\{session\}', '(?P<session>.+)')
-                       .replace(r'\{view\}', f'(?P<view>{views})') + '$')
-    sessions: dict[str, dict[str, str]] = {}
-    for path in videos:
-        match = regex.match(osp.splitext(osp.basename(path))[0])
-        if match is None:
-            raise ValueError(f'video {path!r} does not fit the pattern {pattern!r} with a view '
-                             f'of {list(view_names)}')
-        sessions.setdefault(match['session'], {})[match['view']] = path
+    sessions, unmatched = match_session_videos(videos, view_names, pattern)
+    if unmatched:
+        raise ValueError(f'video {unmatched[0]!r} does not fit the pattern {pattern!r} with a '
+                         f'view of {list(view_names)}')
     for session, found in sessions.items():
-        missing = [v for v in view_names if v not in found]
-        if missing:
-            raise ValueError(f'session {session!r} has no video of view(s) {missing} (found '
-                             f'{sorted(found.values())})')
+        message = missing_views_error(session, found, view_names)
+        if message:
+            raise ValueError(message)
     return {s: [sessions[s][v] for v in view_names] for s in sorted(sessions)}
 
 

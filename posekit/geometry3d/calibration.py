@@ -178,6 +178,30 @@ def camera_from_table(table: dict, where: str) -> Camera:
                   translation=_array(table, 'translation', (3,), where))
 
 
+#: The placeholder of a per-session calibration path, e.g. ``'calibrations/{session}.toml'``.
+SESSION_FIELD = '{session}'
+
+
+def is_per_session(entry: str) -> bool:
+    """Whether a calibration entry is a per-session pattern (holds ``{session}``)."""
+    return SESSION_FIELD in str(entry)
+
+
+def session_calibration_path(entry: str, session: str) -> str:
+    """The calibration file of a session.
+
+    Args:
+        entry: The metainfo's ``calibration``: one file for every session, or a pattern
+            with ``{session}`` (e.g. ``'calibrations/{session}.toml'``, Lightning Pose's
+            layout).
+        session: The session's name.
+
+    Returns:
+        ``entry`` with ``{session}`` replaced by ``session`` (``entry`` itself without it).
+    """
+    return str(entry).replace(SESSION_FIELD, session)
+
+
 def read_calibration(path: str) -> Calibration:
     """Read an Anipose-format calibration ``.toml`` (strictly).
 

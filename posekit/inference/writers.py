@@ -12,7 +12,7 @@ from posekit.datasets.io import write_csv_atomic
 from posekit.visualization import (plot_calibration, plot_pixel_error_boxes, plot_traces,
                                    write_labeled_video)
 from .metrics import pca_error_tables, temporal_norm
-from .predictor import VideoInference, prediction_dataframe
+from .predictor import VideoInference, VideoPrediction, prediction_dataframe
 from .two_stage import TwoStageModel
 
 
@@ -75,14 +75,37 @@ def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: 
         VideoReadError: It cannot be decoded.
     """
     stem = name or osp.splitext(osp.basename(video))[0]
-
-    def path(suffix: str) -> str:
-        return osp.join(out_dir, f'{stem}{suffix}')
-
-    heatmaps = path('_heatmaps.npy') if save_heatmaps else None
+    heatmaps = osp.join(out_dir, f'{stem}_heatmaps.npy') if save_heatmaps else None
     inference = model.video_inference(batch_size) if isinstance(model, TwoStageModel) \
         else VideoInference(model, batch_size)
     prediction = inference.run(video, heatmaps, progress)
+    return write_prediction_files(model, video, prediction, out_dir, stem, save_video,
+                                  conf_threshold, reference)
+
+
+def write_prediction_files(model: nn.Module, video: str, prediction: VideoPrediction,
+                           out_dir: str, stem: str, save_video: bool = False,
+                           conf_threshold: float = 0.05, reference: Optional[np.ndarray] = None
+                           ) -> VideoOutputs:
+    """Write the files of :func:`write_video_outputs` from a video's predictions.
+
+    Args:
+        model: The model that predicted (names the keypoints; its fitted PCA losses).
+        video: The predicted video.
+        prediction: Its :class:`~posekit.inference.predictor.VideoPrediction` (heatmaps, if
+            any, already written).
+        out_dir: Output folder.
+        stem: The output name.
+        save_video: Also write the labeled video.
+        conf_threshold: See :func:`write_video_outputs`.
+        reference: See :func:`write_video_outputs`.
+
+    Returns:
+        The :class:`VideoOutputs`.
+    """
+    def path(suffix: str) -> str:
+        return osp.join(out_dir, f'{stem}{suffix}')
+
     df = prediction_dataframe(model, prediction.keypoints, prediction.confidences)
     outputs = VideoOutputs(video, df, prediction.fps)
     tables = {'': df, '_temporal_norm': temporal_norm(df)}
@@ -91,8 +114,8 @@ def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: 
         write_csv_atomic(table, path(f'{suffix}.csv'))
         outputs.paths.append(path(f'{suffix}.csv'))
     outputs.paths.append(plot_traces(df, path('_traces.png'), conf_threshold, reference))
-    if heatmaps:
-        outputs.paths.append(heatmaps)
+    if prediction.heatmaps_path:
+        outputs.paths.append(prediction.heatmaps_path)
     if save_video:
         outputs.paths.append(write_labeled_video(
             video, df, osp.join(out_dir, 'labeled_videos', f'{stem}_labeled.mp4'),
@@ -110,6 +133,10 @@ def write_test_outputs(model: nn.Module, out_dir: str, prefix: str = 'prediction
     pictures ``{prefix}_pixel_error.png`` (error per keypoint and split) and
     ``{prefix}_calibration.png`` (error against confidence; models with confidences).
 
+    A multiview model (separate cameras) gets these per view, from the
+    ``PredictionsWriter``'s ``{prefix}_<view>.csv``: ``{prefix}_<view>_pixel_error.png``, …
+    (a PCA loss across the cameras is left out, as each table is one view's).
+
     Args:
         model: The tested model (its PCA losses carry the fitted buffers).
         out_dir: The folder holding ``{prefix}.csv`` and ``{prefix}_pixel_error.csv``.
@@ -118,6 +145,15 @@ def write_test_outputs(model: nn.Module, out_dir: str, prefix: str = 'prediction
     Returns:
         The files written.
     """
+    views = getattr(model, 'view_names', None) or ()
+    if views:
+        return [path for view in views
+                for path in _write_table_outputs(model, out_dir, f'{prefix}_{view}')]
+    return _write_table_outputs(model, out_dir, prefix)
+
+
+def _write_table_outputs(model: nn.Module, out_dir: str, prefix: str) -> list[str]:
+    """:func:`write_test_outputs` of one predictions table ``{prefix}.csv``."""
     predictions = pd.read_csv(osp.join(out_dir, f'{prefix}.csv'), header=[0, 1, 2],
                               index_col=0)
     last = predictions.columns[-1]

@@ -7,12 +7,13 @@ view_names = ['top', 'bottom']
 input_size = (128, 96)  # (W, H) the model sees; every view is resized to it
 
 # the same 7 body parts in every view (keypoint names from the label headers); the views are
-# separate cameras, so the model has a view axis. The three sessions' calibrations are
-# identical: session 1's serves every batch (ReprojectionLoss reads it from here).
+# separate cameras, so the model has a view axis. One calibration per session (Lightning
+# Pose's layout): tools/predict.py and tools/test.py triangulate each session through its own
+# file. The ReprojectionLoss uses one file for every batch (configs/multiview/heatmap_semi.py).
 parts = ['nose', 'head', 'paw_fl', 'paw_fr', 'paw_bl', 'paw_br', 'tailbase']
 metainfo = dict(
     view_names=view_names,
-    calibration=data_root + '/calibrations/session1.toml',
+    calibration=data_root + '/calibrations/{session}.toml',
     skeleton=[('nose', 'head'), ('head', 'tailbase'), ('head', 'paw_fl'), ('head', 'paw_fr'),
               ('tailbase', 'paw_bl'), ('tailbase', 'paw_br')],
 )
@@ -81,4 +82,16 @@ unlabeled_dataloader = dict(
     ),
 )
 val_evaluator = [dict(type='PixelError'), dict(type='PCK')]
-test_evaluator = [dict(type='PixelError'), dict(type='PCK')]
+# tools/test.py also writes predictions_<view>.csv and predictions_<view>_pixel_error.csv
+test_evaluator = [dict(type='PixelError'), dict(type='PCK'), dict(type='PredictionsWriter')]
+# tools/test.py predicts the held-out session's videos: per-view pixel errors against the
+# true 2-D keypoints, 3-D error of the triangulated predictions against the true 3-D body
+# parts, per-frame reprojection error (docs/multiview.md)
+test_sessions = [dict(
+    session='session3',
+    videos=data_root + '/videos_test/session3_{view}.mp4',
+    ground_truth=data_root + '/ground_truth/session3_{view}.csv',
+    occluded=data_root + '/ground_truth/session3_{view}_occluded.csv',
+    ground_truth_3d=data_root + '/ground_truth/session3_3d.csv',
+    reprojection_threshold=5.,
+)]

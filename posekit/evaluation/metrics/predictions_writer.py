@@ -22,6 +22,10 @@ class PredictionsWriter(BaseMetric):
     ``set`` column; ``{prefix}_pixel_error.csv`` has one column per keypoint (frame px, NaN
     where unlabeled) and the same index and ``set`` column.
 
+    Multiview samples (separate cameras, keypoints ``(V, K, 2)``) are written per view as
+    Lightning Pose writes them: ``{prefix}_<view>.csv`` and ``{prefix}_<view>_pixel_error.csv``
+    (index = the view's image paths, each view in its own frame pixels).
+
     Args:
         out_dir: Folder to write into (``tools/test.py`` sets it to the work dir).
         prefix: File name stem.
@@ -38,7 +42,7 @@ class PredictionsWriter(BaseMetric):
         for sample in data_samples:
             self.results.append(dict(
                 image=sample.get('image', sample.get('img_path')),
-                set=sample.get('set', 'unknown'),
+                set=sample.get('set', 'unknown'), view_names=sample.get('view_names'),
                 keypoints=np.asarray(sample['keypoints'], dtype=np.float64),
                 confidences=np.asarray(sample['confidences'], dtype=np.float64),
                 error=keypoint_errors(sample) if 'keypoints_gt' in sample else None))
@@ -46,21 +50,36 @@ class PredictionsWriter(BaseMetric):
     def compute_metrics(self, results: list) -> dict:
         if self.out_dir is None:
             raise ValueError('PredictionsWriter: out_dir is not set')
+        views = results[0]['view_names'] if results else None
+        if not views:
+            written = self._write(results, self.prefix)
+        else:
+            written = []
+            for v, view in enumerate(views):
+                per_view = [dict(r, image=r['image'][v], keypoints=r['keypoints'][v],
+                                 confidences=r['confidences'][v],
+                                 error=None if r['error'] is None else r['error'][v])
+                            for r in results]
+                written += self._write(per_view, f'{self.prefix}_{view}')
+        print_log(f'wrote {", ".join(written)}', logger='current')
+        return {}
+
+    def _write(self, results: list, prefix: str) -> list[str]:
+        """Write ``{prefix}.csv`` (and ``{prefix}_pixel_error.csv``) of single-view results."""
         names = self.dataset_meta['keypoint_names']
         index = [r['image'] for r in results]
         sets = [r['set'] for r in results]
         preds = to_dataframe(index, names, np.stack([r['keypoints'] for r in results]),
                              likelihood=np.stack([r['confidences'] for r in results]),
                              extra={'set': sets})
-        path = osp.join(self.out_dir, f'{self.prefix}.csv')
+        path = osp.join(self.out_dir, f'{prefix}.csv')
         write_csv_atomic(preds, path)
         written = [path]
         if all(r['error'] is not None for r in results):
             errors = pd.DataFrame(np.stack([r['error'] for r in results]), index=index,
                                   columns=names)
             errors['set'] = sets
-            path = osp.join(self.out_dir, f'{self.prefix}_pixel_error.csv')
+            path = osp.join(self.out_dir, f'{prefix}_pixel_error.csv')
             write_csv_atomic(errors, path)
             written.append(path)
-        print_log(f'wrote {", ".join(written)}', logger='current')
-        return {}
+        return written

@@ -6,7 +6,7 @@ import torch
 from mmengine.logging import print_log
 from torch import Tensor
 
-from posekit.geometry3d import CameraTensors, read_calibration
+from posekit.geometry3d import CameraTensors, is_per_session, read_calibration
 from posekit.geometry3d.triangulation import reprojection_errors_torch, triangulate_torch
 from posekit.registry import LOSSES
 from .base import Loss
@@ -35,9 +35,11 @@ class ReprojectionLoss(Loss):
     when the loss is built), or, when it is None, the metainfo's ``calibration`` entry (a path,
     read in :meth:`bind`). The view axis ``V`` of the predictions follows ``views`` (camera
     names), else the metainfo's camera views (``view_names``) or named views, else the
-    calibration's camera order. One
-    calibration serves every batch: projects whose sessions have different calibrations need
-    one loss per calibration (or a per-session calibration, not supported yet).
+    calibration's camera order. One calibration serves every batch (the loss does not see
+    which session a clip comes from): a metainfo ``calibration`` with ``{session}`` (one file
+    per session, which the 3-D outputs of ``tools/predict.py`` / ``tools/test.py`` use) needs
+    the loss's own ``calibration=`` file; projects whose sessions have different calibrations
+    need one project per calibration for this loss.
 
     Args:
         calibration: Path of the calibration file, or None to take it from the metainfo.
@@ -81,6 +83,11 @@ class ReprojectionLoss(Loss):
         if views is None:
             views = metainfo.get('view_names') or list(metainfo.get('views') or {}) or None
         if self.calibration_path is None and metainfo.get('calibration') is not None:
+            if is_per_session(metainfo['calibration']):
+                raise ValueError(
+                    f"{self._who}: the metainfo's calibration {metainfo['calibration']!r} is "
+                    "one file per session, but the loss uses one calibration for every batch; "
+                    "give the loss its own calibration='<file.toml>'")
             self.calibration_path = str(metainfo['calibration'])
         if self.calibration_path is not None:
             self._load(self.calibration_path, views)
