@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 import torch
 
+from .test_predict_tool import cut_video
+
 ROOT = Path(__file__).resolve().parents[1]
+TOY = ROOT / 'data' / 'toy'
+#: frames of the held-out session-3 video that tools/test.py predicts (its first 40)
+VIDEO_FRAMES = 40
 # 8 training frames in batches of 4 (2 steps per epoch), a validation pass every epoch
 FAST = ['train_cfg.max_epochs=2', 'train_dataloader.batch_size=4',
         'train_dataloader.num_workers=1', 'train_dataloader.dataset.train_frames=8',
@@ -46,6 +51,25 @@ def logged(log, epoch, key):
     return [float(re.search(rf' {key}: (\S+)', line).group(1)) for line in lines]
 
 
+def short_test_video(folder):
+    """heatmap_mhcrnn_semi.py testing the first frames of session 3 (named session3.mp4,
+    with their ground truth and occlusions) instead of all 500: the config file's path."""
+    folder.mkdir()
+    video = cut_video(TOY / 'videos_test' / 'session3.mp4', folder / 'session3.mp4', 0,
+                      VIDEO_FRAMES)
+    truth = pd.read_csv(TOY / 'ground_truth' / 'session3.csv', header=[0, 1, 2], index_col=0)
+    truth.iloc[:VIDEO_FRAMES].to_csv(folder / 'session3.csv')
+    occluded = pd.read_csv(TOY / 'ground_truth' / 'session3_occluded.csv', index_col=0)
+    occluded.iloc[:VIDEO_FRAMES].to_csv(folder / 'session3_occluded.csv')
+    config = folder / 'heatmap_mhcrnn_semi_short_video.py'
+    config.write_text(
+        f"_base_ = [{str(ROOT / 'configs' / 'heatmap_mhcrnn_semi.py')!r}]\n"
+        f"test_videos = [dict(video={str(video)!r}, "
+        f"ground_truth={str(folder / 'session3.csv')!r}, "
+        f"occluded={str(folder / 'session3_occluded.csv')!r})]\n")
+    return config
+
+
 def test_supervised_context_training(tmp_path):
     log = train('configs/heatmap_mhcrnn.py', tmp_path)
     for key in ('heatmap_mse_sf', 'heatmap_mse_mf', 'pixel_error'):
@@ -58,13 +82,13 @@ def test_semi_supervised_context_training_then_test(tmp_path):
     assert logged(log, 2, 'temporal_weight') == pytest.approx([0.005 * 0.5] * 2)
     assert np.isfinite(logged(log, 2, 'temporal')).all()
     assert np.isfinite(logged(log, 2, 'pca_multiview')).all()
-    result = run('tools/test.py', 'configs/heatmap_mhcrnn_semi.py', str(tmp_path))
+    result = run('tools/test.py', str(short_test_video(tmp_path / 'short')), str(tmp_path))
     assert 'pixel_error_test' in result.stdout
     assert 'video/session3/pixel_error_occluded ' in result.stdout
     # the held-out video: one row per frame, including the edge-padded first and last two
     video = pd.read_csv(tmp_path / 'video_preds' / 'session3.csv', header=[0, 1, 2],
                         index_col=0)
-    assert video.index.tolist() == list(range(500))
+    assert video.index.tolist() == list(range(VIDEO_FRAMES))
     assert np.isfinite(video.to_numpy(dtype=float)).all()
     preds = pd.read_csv(tmp_path / 'predictions.csv', header=[0, 1, 2], index_col=0)
     # 80 session-1 frames (train/validation) + 100 held-out session-3 frames (test)

@@ -194,8 +194,10 @@ def free_port() -> int:
 
 @pytest.mark.parametrize('config, options', [
     ('configs/heatmap.py', []),
-    # unsupervised losses on from the first step (the recipe ramps them in at epoch 30)
+    # unsupervised losses on from the first step (the recipe ramps them in at epoch 30), on
+    # the recipe's two clips per step of 4 frames instead of 8
     ('configs/heatmap_semi.py', ['unlabeled_dataloader.num_workers=1',
+                                 'unlabeled_dataloader.dataset.clip_length=4',
                                  'custom_hooks.0.start_epoch=0',
                                  'custom_hooks.0.increase_per_epoch=1'])])
 def test_two_process_cpu_ddp(config, options, tmp_path):

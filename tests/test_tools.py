@@ -56,7 +56,9 @@ def test_resume_continues_from_the_saved_epoch(trained, tmp_path):
 
 
 def test_test_tool_writes_predictions_and_errors(trained):
-    result = run('tools/test.py', 'configs/heatmap.py', str(trained))
+    # the labeled frames only: the test videos' outputs are checked in test_predict_tool.py
+    result = run('tools/test.py', 'configs/heatmap.py', str(trained), '--cfg-options',
+                 'test_videos=[]')
     assert 'pixel_error_test' in result.stdout
     preds = pd.read_csv(trained / 'predictions.csv', header=[0, 1, 2], index_col=0)
     # 80 session-1 frames (train/validation) + 100 held-out session-3 frames (test)
