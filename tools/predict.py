@@ -9,8 +9,9 @@ gets ``<name>.csv`` (DLC format, frame pixels), ``<name>_temporal_norm.csv``,
 ``<name>_heatmaps.npy``, and last ``<name>.done.json``. ``<name>`` is the file stem, with
 parent folders when stems repeat (docs/outputs.md). Videos whose outputs are complete are
 skipped (``--overwrite`` predicts them again), so a killed run resumes by running the same
-command. ``predict_summary.csv`` lists every video: frames, fps, mean confidence, status
-(done / skipped / failed) and error. A video that is missing or unreadable is reported on one
+command. ``predict_summary.csv`` lists every video: frames, fps, mean confidence, the keypoints
+below ``--conf-threshold`` on every frame (``never_confident``), status (done / skipped /
+failed) and error. A video that is missing or unreadable is reported on one
 line and the others are still predicted (exit status 1).
 
 Many processes: ``torchrun --nproc-per-node N tools/predict.py ... --launcher pytorch``
@@ -67,7 +68,8 @@ def parse_args() -> argparse.Namespace:
                         help='bf16/fp16 backbone with channels-last where the device supports '
                         'it (head and keypoint decoding stay float32)')
     parser.add_argument('--conf-threshold', type=float, default=0.05,
-                        help='keypoints below this confidence are not drawn')
+                        help='keypoints below this confidence are not drawn; below it on '
+                        'every frame, they are named in a warning and in the summary')
     parser.add_argument('--overwrite', action='store_true',
                         help='predict videos whose outputs are already complete')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',

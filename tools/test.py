@@ -78,7 +78,7 @@ def main() -> None:
                 model, [dataset.get_data_info(i) for i in range(len(dataset))], cfg.work_dir))
         if cfg.get('test_videos'):
             metrics.update(evaluate_test_videos(model, cfg.test_videos,
-                                                osp.join(cfg.work_dir, 'video_preds')))
+                                                osp.join(cfg.work_dir, 'video_preds')).metrics)
     print(format_metrics(metrics))
 
 
