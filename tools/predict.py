@@ -29,7 +29,8 @@ the done-marker, so they count in "complete"; add them to finished videos with
 Crop-zoom (docs/two_stage.md): a stage-2 config naming its first stage
 (``stage1 = dict(config=..., checkpoint=...)``) with stage 2's CHECKPOINT predicts each video
 with both stages (stage 1 finds the animal, stage 2 predicts on the crops); the outputs are
-the same files, in frame pixels (no ``--save-heatmaps``, no ensembles).
+the same files, in frame pixels (no ``--save-heatmaps``); ensemble members may be crop-zoom
+models too (each runs its own stage 1).
 """
 import argparse
 import os.path as osp

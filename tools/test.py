@@ -24,9 +24,8 @@ from posekit.apis import prepare_test_config
 from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
 from posekit.apis.config_checks import merge_cfg_options
-from posekit.apis.two_stage import box_options, is_two_stage, load_stage1
-from posekit.inference import (TwoStageModel, evaluate_test_videos, prepare_for_inference,
-                               write_test_outputs)
+from posekit.apis.two_stage import is_two_stage, with_stage1
+from posekit.inference import evaluate_test_videos, prepare_for_inference, write_test_outputs
 from posekit.inference.precision import set_amp
 from posekit.inference.two_stage_frames import evaluate_two_stage_frames
 
@@ -72,7 +71,7 @@ def main() -> None:
             write_test_outputs(model, writer['out_dir'], writer.get('prefix', 'predictions'))
         if is_two_stage(cfg):
             device = str(next(model.parameters()).device)
-            model = TwoStageModel(load_stage1(cfg, device, args.amp), model, box_options(cfg))
+            model = with_stage1(cfg, model, device, args.amp)
             dataset = runner.test_dataloader.dataset
             metrics.update(evaluate_two_stage_frames(
                 model, [dataset.get_data_info(i) for i in range(len(dataset))], cfg.work_dir))

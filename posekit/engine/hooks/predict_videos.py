@@ -61,7 +61,10 @@ class PredictVideosHook(Hook):
     the runner's model is left untouched. Writes into ``<work_dir>/video_preds/`` (see
     docs/outputs.md) and ``<work_dir>/training_summary.json`` (per-keypoint mean confidence
     of each video, keypoints below ``min_confidence`` on every frame, the video metrics);
-    such keypoints are also named in a logged warning. Enable it in a config::
+    such keypoints are also named in a logged warning. A crop-zoom stage-2 config (one
+    naming its ``stage1``, docs/two_stage.md) predicts with both stages; when the first
+    stage's checkpoint does not exist yet, one error naming it is logged and no video is
+    predicted (``tools/test.py`` predicts them once it does). Enable it in a config::
 
         custom_hooks = [dict(type='PredictVideosHook', save_video=True)]
 
@@ -99,6 +102,14 @@ class PredictVideosHook(Hook):
             runner.logger.info(f'PredictVideosHook: predicting with {best}')
             weights = best
         prepare_for_inference(model, runner.cfg, runner.train_dataloader.dataset.metainfo)
+        # posekit.apis imports the engine (hooks included): import it when the hook runs
+        from posekit.apis.two_stage import is_two_stage, with_stage1
+        if is_two_stage(runner.cfg):
+            try:
+                model = with_stage1(runner.cfg, model, str(next(model.parameters()).device))
+            except (FileNotFoundError, ValueError) as error:
+                runner.logger.error(f'PredictVideosHook: no test video predicted: {error}')
+                return
         out_dir = osp.join(runner.work_dir, 'video_preds')
         evaluation = evaluate_test_videos(model, videos, out_dir, self.batch_size,
                                           self.save_video, min_confidence=self.min_confidence)
