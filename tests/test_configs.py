@@ -1,4 +1,5 @@
 """Every config in configs/ (and projects/*/configs/) builds its model and datasets."""
+import ast
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,27 @@ def test_config_builds(path, monkeypatch):
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_config_passes_the_checks_before_training(path):
     check_train_config(load_config(str(path)))
+
+
+def base_levels(path: Path) -> int:
+    """Levels of ``_base_`` above a config file (0: it inherits nothing)."""
+    bases = next((ast.literal_eval(node.value) for node in ast.parse(path.read_text()).body
+                  if isinstance(node, ast.Assign) and node.targets[0].id == '_base_'), [])
+    bases = [bases] if isinstance(bases, str) else bases
+    return 1 + max(base_levels((path.parent / b).resolve()) for b in bases) if bases else 0
+
+
+def test_crop_zoom_recipes_have_two_levels_and_semi_keeps_stage2(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    two_stage = ROOT / 'configs' / 'two_stage'
+    assert [base_levels(two_stage / f'toy_small_{name}.py')
+            for name in ('stage1', 'stage2', 'stage2_semi')] == [1, 2, 2]
+    stage2, semi = (Config.fromfile(str(two_stage / f'toy_small_{name}.py')).to_dict()
+                    for name in ('stage2', 'stage2_semi'))
+    added = {'clip_crop', 'unlabeled_dataloader', 'model', 'train_cfg', 'custom_hooks'}
+    assert {k: v for k, v in semi.items() if k not in added} == \
+        {k: v for k, v in stage2.items() if k not in added}
+    assert semi['train_dataloader']['dataset']['pipeline'][1] == dict(
+        type='CropAroundKeypoints', padding=0.25, centre_jitter=0.15, scale_jitter=0.2)
+    assert semi['model'] == dict(stage2['model'], unsupervised_losses=semi['model'][
+        'unsupervised_losses'])

@@ -9,8 +9,9 @@ gets ``<name>.csv`` (DLC format, frame pixels), ``<name>_temporal_norm.csv``,
 ``<name>_heatmaps.npy``, and last ``<name>.done.json``. ``<name>`` is the file stem, with
 parent folders when stems repeat (docs/outputs.md). Videos whose outputs are complete are
 skipped (``--overwrite`` predicts them again), so a killed run resumes by running the same
-command. ``predict_summary.csv`` lists every video: frames, fps, mean confidence, status
-(done / skipped / failed) and error. A video that is missing or unreadable is reported on one
+command. ``predict_summary.csv`` lists every video: frames, fps, mean confidence, the keypoints
+below ``--conf-threshold`` on every frame (``never_confident``), status (done / skipped /
+failed) and error. A video that is missing or unreadable is reported on one
 line and the others are still predicted (exit status 1).
 
 Many processes: ``torchrun --nproc-per-node N tools/predict.py ... --launcher pytorch``
@@ -38,7 +39,8 @@ that fits no view of the pattern is predicted alone, as one camera.
 Crop-zoom (docs/two_stage.md): a stage-2 config naming its first stage
 (``stage1 = dict(config=..., checkpoint=...)``) with stage 2's CHECKPOINT predicts each video
 with both stages (stage 1 finds the animal, stage 2 predicts on the crops); the outputs are
-the same files, in frame pixels (no ``--save-heatmaps``, no ensembles).
+the same files, in frame pixels (no ``--save-heatmaps``); ensemble members may be crop-zoom
+models too (each runs its own stage 1).
 """
 import argparse
 import os.path as osp
@@ -79,7 +81,8 @@ def parse_args() -> argparse.Namespace:
                         help='bf16/fp16 backbone with channels-last where the device supports '
                         'it (head and keypoint decoding stay float32)')
     parser.add_argument('--conf-threshold', type=float, default=0.05,
-                        help='keypoints below this confidence are not drawn')
+                        help='keypoints below this confidence are not drawn; below it on '
+                        'every frame, they are named in a warning and in the summary')
     parser.add_argument('--overwrite', action='store_true',
                         help='predict videos whose outputs are already complete')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',

@@ -31,9 +31,8 @@ from posekit.apis import prepare_test_config
 from posekit.apis.cli import run_cli
 from posekit.apis.config import load_config
 from posekit.apis.config_checks import merge_cfg_options
-from posekit.apis.two_stage import box_options, is_two_stage, load_stage1
-from posekit.inference import (TwoStageModel, evaluate_test_videos, prepare_for_inference,
-                               write_test_outputs)
+from posekit.apis.two_stage import is_two_stage, with_stage1
+from posekit.inference import evaluate_test_videos, prepare_for_inference, write_test_outputs
 from posekit.inference.precision import set_amp
 from posekit.inference.session_evaluation import evaluate_test_sessions
 from posekit.inference.two_stage_frames import evaluate_two_stage_frames
@@ -80,13 +79,13 @@ def main() -> None:
             write_test_outputs(model, writer['out_dir'], writer.get('prefix', 'predictions'))
         if is_two_stage(cfg):
             device = str(next(model.parameters()).device)
-            model = TwoStageModel(load_stage1(cfg, device, args.amp), model, box_options(cfg))
+            model = with_stage1(cfg, model, device, args.amp)
             dataset = runner.test_dataloader.dataset
             metrics.update(evaluate_two_stage_frames(
                 model, [dataset.get_data_info(i) for i in range(len(dataset))], cfg.work_dir))
         if cfg.get('test_videos'):
             metrics.update(evaluate_test_videos(model, cfg.test_videos,
-                                                osp.join(cfg.work_dir, 'video_preds')))
+                                                osp.join(cfg.work_dir, 'video_preds')).metrics)
         if cfg.get('test_sessions'):
             metrics.update(evaluate_test_sessions(model, cfg.test_sessions,
                                                   osp.join(cfg.work_dir, 'video_preds')))

@@ -4,7 +4,16 @@
 # First predict the unlabeled videos with stage 1:
 #   python tools/predict.py configs/two_stage/toy_small_stage1.py work_dirs/toy_small_stage1 \
 #       data/toy_small/videos
-_base_ = ['./toy_small_stage2.py']
+# Stage 2 as in toy_small_stage2.py (the same lines over the same two bases; inheriting it
+# would make three levels of _base_):
+_base_ = ['./toy_small_stage1.py', '../_base_/two_stage/toy_small_stage2.py']
+
+input_size = (128, 128)  # (W, H) of the crop as the model sees it
+train_pipeline = {{_base_.crop_train_pipeline}}
+test_pipeline = {{_base_.crop_test_pipeline}}
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
 model = dict(
     unsupervised_losses=[

@@ -18,7 +18,7 @@ from torch import nn
 
 from posekit.atomic_io import write_text_atomic
 from .config import resolve_checkpoint
-from .inference import init_model
+from .two_stage import init_predictor
 
 MANIFEST = 'ensemble.json'
 
@@ -103,7 +103,8 @@ def init_members(checkpoints: Sequence[str], config: str, device: str = 'cpu'
         device: Where to put the models.
 
     Returns:
-        The models, prepared for inference, in member order.
+        The models, prepared for inference, in member order: crop-zoom pairs for members
+        whose config names a ``stage1`` (``posekit.apis.two_stage.init_predictor``).
 
     Raises:
         FileNotFoundError: A member without a checkpoint.
@@ -116,7 +117,7 @@ def init_members(checkpoints: Sequence[str], config: str, device: str = 'cpu'
                  for c in checkpoints]
     models = []
     for checkpoint, member_cfg in pairs:
-        models.append(init_model(member_cfg, resolve_checkpoint(checkpoint), device))
+        models.append(init_predictor(member_cfg, resolve_checkpoint(checkpoint), device))
         names = models[-1].dataset_meta['keypoint_names']
         if names != models[0].dataset_meta['keypoint_names']:
             raise ValueError(f'{checkpoint}: keypoints {names} differ from the first '

@@ -22,7 +22,7 @@ from torch import nn
 
 from posekit.datasets.crop_boxes import BoxOptions
 from posekit.inference.two_stage import TwoStageModel
-from .config import load_config
+from .config import load_config, resolve_checkpoint
 from .inference import init_model
 
 Configish = Union[str, os.PathLike, Config]
@@ -76,7 +76,7 @@ def load_stage1(cfg: Config, device: str = 'cpu', amp: bool = False) -> nn.Modul
 
     Raises:
         ValueError: ``stage1`` lacks ``config`` or ``checkpoint``.
-        FileNotFoundError: Its config or checkpoint is missing.
+        FileNotFoundError: Its config or checkpoint is missing (the message names it).
     """
     stage1 = cfg.get('stage1')
     missing = [key for key in ('config', 'checkpoint') if not (stage1 or {}).get(key)]
@@ -86,7 +86,34 @@ def load_stage1(cfg: Config, device: str = 'cpu', amp: bool = False) -> nn.Modul
     if not os.path.isfile(stage1['config']):
         raise FileNotFoundError(f"stage1.config: no config file {stage1['config']!r} "
                                 f'(relative to {os.getcwd()})')
-    return init_model(stage1['config'], stage1['checkpoint'], device, amp)
+    try:
+        checkpoint = resolve_checkpoint(stage1['checkpoint'])
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"stage1.checkpoint {stage1['checkpoint']!r}: {error} "
+                                f"(train the first stage: tools/train.py {stage1['config']})"
+                                ) from None
+    return init_model(stage1['config'], checkpoint, device, amp)
+
+
+def with_stage1(cfg: Config, stage2: nn.Module, device: str = 'cpu', amp: bool = False
+                ) -> TwoStageModel:
+    """A loaded stage-2 model paired with the first stage its config names.
+
+    Args:
+        cfg: The stage-2 config.
+        stage2: Stage 2, prepared for inference.
+        device: Where to put stage 1.
+        amp: bf16/fp16 stage-1 backbone.
+
+    Returns:
+        The :class:`~posekit.inference.two_stage.TwoStageModel`.
+
+    Raises:
+        ValueError: ``stage1`` lacks ``config`` or ``checkpoint``, or ``crop_box`` is wrong.
+        FileNotFoundError: Stage 1's config or checkpoint is missing.
+    """
+    boxes = box_options(cfg)
+    return TwoStageModel(load_stage1(cfg, device, amp), stage2, boxes)
 
 
 def init_two_stage_model(config: Configish, checkpoint: str, device: str = 'cpu',
@@ -108,9 +135,7 @@ def init_two_stage_model(config: Configish, checkpoint: str, device: str = 'cpu'
         FileNotFoundError: A config or checkpoint is missing.
     """
     cfg = _load(config)
-    boxes = box_options(cfg)
-    first = load_stage1(cfg, device, amp)
-    return TwoStageModel(first, init_model(cfg, checkpoint, device, amp), boxes)
+    return with_stage1(cfg, init_model(cfg, checkpoint, device, amp), device, amp)
 
 
 def init_predictor(config: Configish, checkpoint: str, device: str = 'cpu',

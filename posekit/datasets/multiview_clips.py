@@ -8,8 +8,8 @@ import numpy as np
 
 from posekit.registry import DATASETS
 from .multiview_frames import stack_views
-from .video_clips import VideoClipDataset, seeded_numpy_random
-from .video_io import VideoReadError, list_videos, read_frames, video_info
+from .video_clips import VideoClipDataset
+from .video_io import list_videos, video_info
 
 
 def match_session_videos(videos: Sequence[str], view_names: Sequence[str],
@@ -140,18 +140,8 @@ class MultiviewVideoClipDataset(VideoClipDataset):
         session, start = self._draw_start(rng)
         name = self.session_names[session]
         frame_indices = np.arange(start, start + self.clip_length, dtype=np.int64)
-        items = []
-        for path in self.sessions[name]:
-            try:
-                frames = read_frames(self._readers.get(path), frame_indices)
-            except VideoReadError as error:
-                raise VideoReadError(f'{path}: {error}') from error
-            results = dict(img=frames, ori_shape=frames.shape[1:3], img_shape=frames.shape[1:3],
-                           input_from_frame=np.eye(3), video=path, frame_indices=frame_indices)
-            with seeded_numpy_random(int(rng.integers(2 ** 32))):
-                for transform in self.pipeline:
-                    results = transform(results)
-            items.append(results)
+        items = [self._transformed_clip(path, frame_indices, int(rng.integers(2 ** 32)))
+                 for path in self.sessions[name]]
         stacked = stack_views(items, self.view_names)
         stacked['data_samples']['session'] = name
         return stacked

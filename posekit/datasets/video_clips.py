@@ -173,13 +173,30 @@ class VideoClipDataset(Dataset):
         video, start = self._draw_start(rng)
         path = self.videos[video]
         frame_indices = np.arange(start, start + self.clip_length, dtype=np.int64)
+        return self._transformed_clip(path, frame_indices, int(rng.integers(2 ** 32)))
+
+    def _transformed_clip(self, path: str, frame_indices: np.ndarray, seed: int) -> dict:
+        """Frames ``frame_indices`` of the video ``path`` through the pipeline.
+
+        Args:
+            path: The video file.
+            frame_indices: ``(T,)`` int64 frame numbers.
+            seed: Seeds numpy's global random state for the pipeline's draws.
+
+        Returns:
+            The pipeline's output for ``results`` with ``img (T, H, W, 3)``, ``video``,
+            ``frame_indices`` and an identity ``input_from_frame``.
+
+        Raises:
+            VideoReadError: The frames cannot be decoded (the message names the video).
+        """
         try:
             frames = read_frames(self._readers.get(path), frame_indices)
         except VideoReadError as error:
             raise VideoReadError(f'{path}: {error}') from error
         results = dict(img=frames, ori_shape=frames.shape[1:3], img_shape=frames.shape[1:3],
                        input_from_frame=np.eye(3), video=path, frame_indices=frame_indices)
-        with seeded_numpy_random(int(rng.integers(2 ** 32))):
+        with seeded_numpy_random(seed):
             for transform in self.pipeline:
                 results = transform(results)
         return results

@@ -20,6 +20,7 @@ Modules, each with one job:
 - ``ground_truth``: per-frame ground truth and occlusion flags of test videos;
 - ``writers``: a video's ``video_preds/`` files and ``tools/test.py``'s derived outputs;
 - ``evaluation``: the config's ``test_videos`` against their ground truth;
+- ``confidence``: per-keypoint confidence of a video, keypoints never confident on it;
 - ``formats``: DeepLabCut ``.h5`` and NWB (``ndx-pose``) prediction files;
 - ``ensemble``: several members' predictions of a video, their mean, median and variance;
 - ``smoothing``: plain constant-velocity Kalman (RTS) and Savitzky–Golay smoothers;

@@ -5,7 +5,8 @@ removed before a video is (re)predicted; so a marker that exists, names this vid
 path, size and modification time) and lists files that all exist, written with at least the
 requested optional outputs, means the outputs are complete, whatever happened to an earlier
 run. Its fields: ``video``, ``size``, ``mtime``, ``frames``, ``fps``, ``mean_confidence``,
-``files`` (relative to the output folder), ``save_video``, ``save_heatmaps``.
+``files`` (relative to the output folder), ``save_video``, ``save_heatmaps`` and
+``max_confidence`` (per keypoint, the highest of any frame).
 """
 import json
 import os
@@ -32,6 +33,7 @@ class DoneRecord:
     files: list[str] = field(default_factory=list)
     save_video: bool = False
     save_heatmaps: bool = False
+    max_confidence: dict[str, float] = field(default_factory=dict)
 
 
 def marker_path(out_dir: str, name: str) -> str:
@@ -40,12 +42,14 @@ def marker_path(out_dir: str, name: str) -> str:
 
 
 def video_record(video: str, frames: int, fps: float, mean_confidence: float,
-                 files: list[str], out_dir: str, save_video: bool, save_heatmaps: bool
-                 ) -> DoneRecord:
-    """The record of a video whose ``files`` (absolute or relative paths) were just written."""
+                 files: list[str], out_dir: str, save_video: bool, save_heatmaps: bool,
+                 max_confidence: Optional[dict[str, float]] = None) -> DoneRecord:
+    """The record of a video whose ``files`` (absolute or relative paths) were just written
+    (``max_confidence``: see :class:`DoneRecord`; None: unknown)."""
     stat = os.stat(video)
     return DoneRecord(video, stat.st_size, stat.st_mtime, frames, fps, mean_confidence,
-                      [osp.relpath(f, out_dir) for f in files], save_video, save_heatmaps)
+                      [osp.relpath(f, out_dir) for f in files], save_video, save_heatmaps,
+                      dict(max_confidence or {}))
 
 
 def mark_done(out_dir: str, name: str, record: DoneRecord) -> None:

@@ -21,7 +21,8 @@ import pandas as pd
 from torch import nn
 
 from posekit.datasets.io import from_dataframe, to_dataframe, write_csv_atomic
-from .predictor import VideoInference, prediction_dataframe
+from .predictor import prediction_dataframe
+from .two_stage import video_inference
 
 MEMBER_SUFFIX = re.compile(r'_member(\d+)$')
 
@@ -138,8 +139,8 @@ def predict_ensemble(models: Sequence[nn.Module], video: str, out_dir: str,
     """Predict a video with every member and write the member and ensemble files.
 
     Args:
-        models: The members, prepared for inference (``posekit.apis.init_model``), all with
-            the same keypoints.
+        models: The members, prepared for inference (``posekit.apis.init_predictor``:
+            single-stage models or crop-zoom pairs), all with the same keypoints.
         video: The video file.
         out_dir: Output folder (``<ensemble dir>/video_preds``).
         batch_size: Frames per model call.
@@ -158,7 +159,7 @@ def predict_ensemble(models: Sequence[nn.Module], video: str, out_dir: str,
     name = name or osp.splitext(osp.basename(video))[0]
     members, paths = [], []
     for i, model in enumerate(models):
-        prediction = VideoInference(model, batch_size).run(video, progress=progress)
+        prediction = video_inference(model, batch_size).run(video, progress=progress)
         df = prediction_dataframe(model, prediction.keypoints, prediction.confidences)
         paths.append(member_path(out_dir, name, i))
         write_csv_atomic(df, paths[-1])

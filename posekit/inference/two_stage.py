@@ -18,7 +18,7 @@ import os.path as osp
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 import torch
@@ -69,10 +69,6 @@ class TwoStageModel(nn.Module):
     def unsupervised_losses(self) -> nn.ModuleList:
         """Stage 2's unsupervised losses."""
         return getattr(self.stage2, 'unsupervised_losses', nn.ModuleList())
-
-    def video_inference(self, batch_size: int = 16) -> 'TwoStageInference':
-        """A :class:`TwoStageInference` of this pair."""
-        return TwoStageInference(self, batch_size)
 
 
 class TwoStageInference:
@@ -172,3 +168,19 @@ class TwoStageInference:
                     confidences[batch.start:stop] = outputs['confidences'].float().cpu()
                 advance(stop - batch.start)
         return VideoPrediction(keypoints, confidences, time.perf_counter() - start_time)
+
+
+def video_inference(model: nn.Module, batch_size: int = 16
+                    ) -> Union[VideoInference, TwoStageInference]:
+    """The per-video predictor of a model prepared for inference.
+
+    Args:
+        model: A ``PoseTracker`` or a :class:`TwoStageModel`.
+        batch_size: Frames per model call.
+
+    Returns:
+        A :class:`TwoStageInference` for a pair, else a ``VideoInference``.
+    """
+    if isinstance(model, TwoStageModel):
+        return TwoStageInference(model, batch_size)
+    return VideoInference(model, batch_size)

@@ -19,6 +19,8 @@ from torch import nn
 
 from posekit.datasets.io import write_csv_atomic
 from .completion import clear_done, completed, mark_done, video_record
+from .confidence import (DEFAULT_MIN_CONFIDENCE, ConfidenceReport, confidence_report,
+                         warn_never_confident)
 from .evaluation import VIDEO_ERRORS
 from .writers import VideoOutputs, write_video_outputs
 
@@ -26,7 +28,8 @@ from .writers import VideoOutputs, write_video_outputs
 ExtraOutputs = Callable[[VideoOutputs, str, str, str], list[str]]
 
 #: Columns of the summary CSV (its index is ``video``).
-SUMMARY_COLUMNS = ('name', 'status', 'frames', 'fps', 'mean_confidence', 'error')
+SUMMARY_COLUMNS = ('name', 'status', 'frames', 'fps', 'mean_confidence', 'never_confident',
+                   'error')
 
 
 @dataclass
@@ -42,6 +45,8 @@ class VideoStatus:
         fps: Frames per second of the prediction (decoding included; from the earlier run
             when skipped).
         mean_confidence: Mean likelihood over frames and keypoints (NaN without).
+        never_confident: The keypoints below the run's ``conf_threshold`` on every frame,
+            ``;``-separated (``''``: none, or not known from an earlier run).
         error: The error message of a failed video, else ``''``.
     """
 
@@ -51,6 +56,7 @@ class VideoStatus:
     frames: int = 0
     fps: float = math.nan
     mean_confidence: float = math.nan
+    never_confident: str = ''
     error: str = ''
 
 
@@ -96,16 +102,21 @@ def predict_one(model: nn.Module, video: str, name: str, out_dir: str, overwrite
             outputs before it is marked done: ``extra(outputs, video, name, out_dir)`` returns
             their paths.
         **options: ``batch_size``, ``save_video``, ``save_heatmaps``, ``conf_threshold`` and
-            ``progress`` of :func:`~posekit.inference.writers.write_video_outputs`.
+            ``progress`` of :func:`~posekit.inference.writers.write_video_outputs`;
+            keypoints below ``conf_threshold`` on every frame are also named in a warning
+            and the status's ``never_confident``.
 
     Returns:
         The video's :class:`VideoStatus`; a missing or unreadable video is ``'failed'``.
     """
     wanted = dict(save_video=options.get('save_video', False),
                   save_heatmaps=options.get('save_heatmaps', False))
+    threshold = options.get('conf_threshold', DEFAULT_MIN_CONFIDENCE)
     done = None if overwrite else completed(out_dir, name, video, **wanted)
     if done is not None:
-        return VideoStatus(video, name, 'skipped', done.frames, done.fps, done.mean_confidence)
+        never = ConfidenceReport({}, done.max_confidence).never_confident(threshold)
+        return VideoStatus(video, name, 'skipped', done.frames, done.fps, done.mean_confidence,
+                           ';'.join(never))
     try:
         clear_done(out_dir, name)
         outputs = write_video_outputs(model, video, out_dir, name=name, **options)
@@ -117,9 +128,13 @@ def predict_one(model: nn.Module, video: str, name: str, out_dir: str, overwrite
         print_log(message, logger='current', level=logging.ERROR)
         return VideoStatus(video, name, 'failed', error=message)
     frames = len(outputs.predictions)
+    confidence = confidence_report(outputs.predictions)
+    never = warn_never_confident(video, confidence, threshold)
     mark_done(out_dir, name, video_record(video, frames, outputs.fps, outputs.mean_confidence,
-                                          outputs.paths, out_dir, **wanted))
-    return VideoStatus(video, name, 'done', frames, outputs.fps, outputs.mean_confidence)
+                                          outputs.paths, out_dir, **wanted,
+                                          max_confidence=confidence.max))
+    return VideoStatus(video, name, 'done', frames, outputs.fps, outputs.mean_confidence,
+                       ';'.join(never))
 
 
 def write_summary(rows: Sequence[VideoStatus], path: str) -> pd.DataFrame:

@@ -12,8 +12,8 @@ from posekit.datasets.io import write_csv_atomic
 from posekit.visualization import (plot_calibration, plot_pixel_error_boxes, plot_traces,
                                    write_labeled_video)
 from .metrics import pca_error_tables, temporal_norm
-from .predictor import VideoInference, VideoPrediction, prediction_dataframe
-from .two_stage import TwoStageModel
+from .predictor import VideoPrediction, prediction_dataframe
+from .two_stage import video_inference
 
 
 @dataclass
@@ -76,9 +76,7 @@ def write_video_outputs(model: nn.Module, video: str, out_dir: str, batch_size: 
     """
     stem = name or osp.splitext(osp.basename(video))[0]
     heatmaps = osp.join(out_dir, f'{stem}_heatmaps.npy') if save_heatmaps else None
-    inference = model.video_inference(batch_size) if isinstance(model, TwoStageModel) \
-        else VideoInference(model, batch_size)
-    prediction = inference.run(video, heatmaps, progress)
+    prediction = video_inference(model, batch_size).run(video, heatmaps, progress)
     return write_prediction_files(model, video, prediction, out_dir, stem, save_video,
                                   conf_threshold, reference)
 

@@ -31,7 +31,7 @@ def truth(tmp_path):
 
 
 def test_video_metrics_against_the_ground_truth(model, video, truth, tmp_path):
-    metrics = evaluate_video(model, dict(video=video, **truth), str(tmp_path / 'out'))
+    metrics = evaluate_video(model, dict(video=video, **truth), str(tmp_path / 'out')).metrics
     assert metrics['pixel_error'] == pytest.approx((10 * 10 + 80 * 5) / 90, abs=0.05)
     assert metrics['pixel_error_occluded'] == pytest.approx(10, abs=0.1)
     assert metrics['pixel_error_visible'] == pytest.approx(5, abs=0.1)
@@ -48,7 +48,7 @@ def test_video_metrics_against_the_ground_truth(model, video, truth, tmp_path):
 
 def test_a_failing_test_video_is_logged_and_skipped(model, video, tmp_path):
     metrics = evaluate_test_videos(model, [str(tmp_path / 'missing.mp4'), video],
-                                   str(tmp_path / 'out'))
+                                   str(tmp_path / 'out')).metrics
     assert set(metrics) == {'video/clip/temporal_norm', 'video/clip/jumps_above_20px'}
 
 

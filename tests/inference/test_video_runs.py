@@ -96,11 +96,11 @@ def test_out_dir_checks_and_summary(tmp_path):
                                          f'{tmp_path}/file is a file$'):
         check_out_dir(str(tmp_path / 'file' / 'a' / 'b'))
     assert check_out_dir(str(tmp_path / 'new' / 'dir')) == str(tmp_path / 'new' / 'dir')
-    table = write_summary([VideoStatus('/v/a.mp4', 'a', 'done', 40, 20., 0.5),
+    table = write_summary([VideoStatus('/v/a.mp4', 'a', 'done', 40, 20., 0.5, 'tail;ear'),
                            VideoStatus('/v/b.mp4', 'b', 'failed', error='broken')],
                           str(tmp_path / 'summary.csv'))
     assert list(table.columns) == ['name', 'status', 'frames', 'fps', 'mean_confidence',
-                                   'error']
+                                   'never_confident', 'error']
     text = (tmp_path / 'summary.csv').read_text().splitlines()
-    assert text == ['video,name,status,frames,fps,mean_confidence,error',
-                    '/v/a.mp4,a,done,40,20.0,0.5,', '/v/b.mp4,b,failed,0,,,broken']
+    assert text == ['video,name,status,frames,fps,mean_confidence,never_confident,error',
+                    '/v/a.mp4,a,done,40,20.0,0.5,tail;ear,', '/v/b.mp4,b,failed,0,,,,broken']

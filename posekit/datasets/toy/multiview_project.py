@@ -1,6 +1,4 @@
 """Writing the multiview toy project: one video and one label file per camera (LP's layout)."""
-import json
-import os
 import os.path as osp
 import time
 
@@ -12,8 +10,8 @@ from posekit.datasets.io import HEADER_NAMES, write_csv_atomic, write_dlc_csv
 from posekit.geometry3d import Calibration, write_calibration
 from .frames import labeled_frames, with_neighbours
 from .multiview import MultiviewSession, render_view, simulate_multiview_session, toy_cameras
-from .spec import FPS, LABELED_SESSION, META_FILE, PART_NAMES, SESSIONS, TEST_SESSION, TOY_VERSION
-from .writers import extract_pngs, image_path, write_video
+from .spec import LABELED_SESSION, PART_NAMES, SESSIONS, TEST_SESSION
+from .writers import extract_pngs, image_path, write_meta, write_video
 
 MULTIVIEW_VERSION = 1  # bump when the multiview project's content changes
 
@@ -59,24 +57,6 @@ def _write_ground_truth(root: str, session: MultiviewSession) -> None:
     write_csv_atomic(points, osp.join(root, 'ground_truth', f'{name}_3d.csv'))
 
 
-def _write_meta(root: str, seed: int, cameras: list, labeled: dict[str, np.ndarray]) -> None:
-    """Write ``toy_meta.json`` of the multiview project (atomically)."""
-    meta = dict(
-        generator='posekit.datasets.toy', version=TOY_VERSION, multiview=MULTIVIEW_VERSION,
-        seed=seed, fps=FPS, view_names=[c.name for c in cameras],
-        frame_sizes={c.name: dict(width=c.size[0], height=c.size[1]) for c in cameras},
-        keypoint_names=list(PART_NAMES),
-        session_lengths={s.name: s.n_frames for s in SESSIONS},
-        videos={s.name: {c.name: f'{s.video_dir}/{s.name}_{c.name}.mp4' for c in cameras}
-                for s in SESSIONS},
-        calibrations={s.name: f'calibrations/{s.name}.toml' for s in SESSIONS},
-        labeled_frames={name: [int(f) for f in frames] for name, frames in labeled.items()})
-    tmp = osp.join(root, f'.{META_FILE}.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(meta, f, indent=1)
-    os.replace(tmp, osp.join(root, META_FILE))
-
-
 def generate_multiview_toy_data(root: str, seed: int = 0) -> str:
     """Write the multiview toy project (two calibrated cameras) into ``root``.
 
@@ -119,7 +99,13 @@ def generate_multiview_toy_data(root: str, seed: int = 0) -> str:
     _write_view_labels(root, sessions[LABELED_SESSION], labeled[LABELED_SESSION], '')
     _write_view_labels(root, sessions[TEST_SESSION], labeled[TEST_SESSION], '_test')
     _write_ground_truth(root, sessions[TEST_SESSION])
-    _write_meta(root, seed, cameras, labeled)
+    write_meta(root, seed, labeled, multiview=MULTIVIEW_VERSION,
+               view_names=[c.name for c in cameras],
+               frame_sizes={c.name: dict(width=c.size[0], height=c.size[1]) for c in cameras},
+               keypoint_names=list(PART_NAMES),
+               videos={s.name: {c.name: f'{s.video_dir}/{s.name}_{c.name}.mp4'
+                                for c in cameras} for s in SESSIONS},
+               calibrations={s.name: f'calibrations/{s.name}.toml' for s in SESSIONS})
     print_log(f'multiview toy data (seed {seed}) written to {root} in '
               f'{time.perf_counter() - start:.1f} s', logger='current')
     return root

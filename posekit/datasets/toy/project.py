@@ -12,8 +12,9 @@ from .frames import labeled_frames, with_neighbours
 from .motion import simulate_session
 from .multiview_project import MULTIVIEW_VERSION, generate_multiview_toy_data
 from .small_figure import SMALL_FIGURE_VERSION, generate_small_figure_toy_data
-from .spec import LABELED_SESSION, META_FILE, SESSIONS, TEST_SESSION, TOY_VERSION
-from .writers import write_ground_truth, write_labels, write_media, write_meta
+from .spec import (FRAME_SIZE, KEYPOINT_NAMES, LABELED_SESSION, META_FILE, SESSIONS,
+                   TEST_SESSION, TOY_VERSION, VIEW_COLUMNS)
+from .writers import session_videos, write_ground_truth, write_labels, write_media, write_meta
 
 
 def generate_toy_data(root: str, seed: int = 0) -> str:
@@ -50,7 +51,12 @@ def generate_toy_data(root: str, seed: int = 0) -> str:
     write_labels(root, train, labeled[LABELED_SESSION], 'CollectedData.csv')
     write_labels(root, test, labeled[TEST_SESSION], 'CollectedData_test.csv')
     write_ground_truth(root, test)
-    write_meta(root, seed, labeled)
+    write_meta(root, seed, labeled, frame_size=dict(width=FRAME_SIZE, height=FRAME_SIZE),
+               keypoint_names=list(KEYPOINT_NAMES),
+               view_columns=[list(c) for c in VIEW_COLUMNS], videos=session_videos(),
+               conditions={s.name: dict(condition=s.condition.name,
+                                        brightness=s.condition.brightness,
+                                        scale=s.condition.scale) for s in SESSIONS})
     print_log(f'toy data (seed {seed}) written to {root} in {time.perf_counter() - start:.1f} s',
               logger='current')
     return root

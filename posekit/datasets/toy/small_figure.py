@@ -10,7 +10,6 @@ Keypoints are shifted by the block's offset, quantised to 1/16 px like the figur
 stay exactly where they are drawn.
 """
 import dataclasses
-import json
 import os.path as osp
 import time
 from collections.abc import Iterator
@@ -18,14 +17,13 @@ from collections.abc import Iterator
 import numpy as np
 from mmengine.logging import print_log
 
-from posekit.datasets.io import write_dlc_csv
 from .frames import labeled_frames, with_neighbours
 from .motion import Session, _smooth_signal, project, simulate_session
 from .render import ViewProjection, apply_lighting, draw_figure, make_background
-from .spec import (CONDITIONS, FPS, FRAME_SIZE, KEYPOINT_NAMES, LABELED_SESSION, META_FILE,
-                   SESSIONS, SUBPIXEL, TEST_SESSION, TOY_VERSION, VIEW_PROJECTIONS, VIEWS,
-                   random_stream)
-from .writers import extract_pngs, image_path, write_ground_truth, write_video
+from .spec import (CONDITIONS, FRAME_SIZE, KEYPOINT_NAMES, LABELED_SESSION, SESSIONS,
+                   SUBPIXEL, TEST_SESSION, VIEW_PROJECTIONS, VIEWS, random_stream)
+from .writers import (extract_pngs, session_videos, write_ground_truth, write_labels,
+                      write_meta, write_video)
 
 #: Version of the small-figure layout, stored in ``toy_meta.json`` as ``small_figure``.
 SMALL_FIGURE_VERSION = 1
@@ -124,23 +122,15 @@ def generate_small_figure_toy_data(root: str, seed: int = 0) -> str:
         write_video(video, render_small_figure(session, offsets), SMALL_FRAME_SIZE)
         if name in labeled:
             extract_pngs(root, video, name, with_neighbours(labeled[name], session.spec.n_frames))
-    for name, file_name in ((LABELED_SESSION, 'CollectedData.csv'),
-                            (TEST_SESSION, 'CollectedData_test.csv')):
-        frames = labeled[name]
-        write_dlc_csv(osp.join(root, 'labeled-data', name, file_name),
-                      [image_path(name, int(f)) for f in frames], KEYPOINT_NAMES,
-                      sessions[name][0].keypoints[frames], scorer='toy')
+    write_labels(root, sessions[LABELED_SESSION][0], labeled[LABELED_SESSION],
+                 'CollectedData.csv')
+    write_labels(root, sessions[TEST_SESSION][0], labeled[TEST_SESSION],
+                 'CollectedData_test.csv')
     write_ground_truth(root, sessions[TEST_SESSION][0])
     width, height = SMALL_FRAME_SIZE
-    meta = dict(generator='posekit.datasets.toy', version=TOY_VERSION, seed=seed,
-                small_figure=SMALL_FIGURE_VERSION,
-                frame_size=dict(width=width, height=height), fps=FPS,
-                keypoint_names=list(KEYPOINT_NAMES),
-                session_lengths={s.name: s.n_frames for s in SESSIONS},
-                videos={s.name: f'{s.video_dir}/{s.name}.mp4' for s in SESSIONS},
-                labeled_frames={n: [int(f) for f in frames] for n, frames in labeled.items()})
-    with open(osp.join(root, META_FILE), 'w') as f:
-        json.dump(meta, f, indent=1)
+    write_meta(root, seed, labeled, small_figure=SMALL_FIGURE_VERSION,
+               frame_size=dict(width=width, height=height),
+               keypoint_names=list(KEYPOINT_NAMES), videos=session_videos())
     print_log(f'small-figure toy data (seed {seed}) written to {root} in '
               f'{time.perf_counter() - start:.1f} s', logger='current')
     return root

@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from posekit.atomic_io import write_text_atomic
 from posekit.datasets.io import write_csv_atomic, write_dlc_csv
 from posekit.datasets.video_io import read_frames
 from .motion import Session
 from .render import render_session
-from .spec import (FPS, FRAME_SIZE, KEYPOINT_NAMES, META_FILE, SESSIONS, TOY_VERSION,
-                   VIEW_COLUMNS)
+from .spec import FPS, FRAME_SIZE, KEYPOINT_NAMES, META_FILE, SESSIONS, TOY_VERSION
 
 
 def image_path(session_name: str, frame: int) -> str:
@@ -98,22 +98,23 @@ def write_ground_truth(root: str, session: Session) -> None:
     write_csv_atomic(flags, osp.join(root, 'ground_truth', f'{name}_occluded.csv'))
 
 
-def write_meta(root: str, seed: int, labeled: dict[str, np.ndarray]) -> None:
-    """Write ``toy_meta.json``: generator version, seed, sizes, names and labeled frames.
+def write_meta(root: str, seed: int, labeled: dict[str, np.ndarray], **fields) -> None:
+    """Write ``toy_meta.json`` atomically: generator, version, seed, fps, session lengths,
+    the project kind's own ``fields`` (frame size, names, videos…) and the labeled frames.
 
     Args:
         root: Project root.
         seed: Project seed.
         labeled: Session name -> its labeled frame indices.
+        **fields: The kind's entries (e.g. ``frame_size``, ``keypoint_names``, ``videos``).
     """
-    meta = dict(
-        generator='posekit.datasets.toy', version=TOY_VERSION, seed=seed,
-        frame_size=dict(width=FRAME_SIZE, height=FRAME_SIZE), fps=FPS,
-        keypoint_names=list(KEYPOINT_NAMES), view_columns=[list(c) for c in VIEW_COLUMNS],
-        session_lengths={s.name: s.n_frames for s in SESSIONS},
-        videos={s.name: f'{s.video_dir}/{s.name}.mp4' for s in SESSIONS},
-        conditions={s.name: dict(condition=s.condition.name, brightness=s.condition.brightness,
-                                 scale=s.condition.scale) for s in SESSIONS},
-        labeled_frames={name: [int(f) for f in frames] for name, frames in labeled.items()})
-    with open(osp.join(root, META_FILE), 'w') as f:
-        json.dump(meta, f, indent=1)
+    meta = dict(generator='posekit.datasets.toy', version=TOY_VERSION, seed=seed, fps=FPS,
+                session_lengths={s.name: s.n_frames for s in SESSIONS}, **fields,
+                labeled_frames={name: [int(f) for f in frames]
+                                for name, frames in labeled.items()})
+    write_text_atomic(osp.join(root, META_FILE), json.dumps(meta, indent=1))
+
+
+def session_videos() -> dict[str, str]:
+    """Each session's video, relative to the project root (one camera)."""
+    return {s.name: f'{s.video_dir}/{s.name}.mp4' for s in SESSIONS}

@@ -158,10 +158,16 @@ class Resize(BaseTransform):
             dict: ``results`` at the new size.
         """
         height, width = frame_size(results['img'])
-        resized = map_frames(lambda frame: resize_image(frame, self.input_size)[0],
-                             results['img'])
-        return update_geometry(results, resize_matrix((width, height), self.input_size),
-                               resized)
+        resized = map_frames(self.resize_frame, results['img'])
+        return update_geometry(results, self.frame_matrix((width, height)), resized)
+
+    def resize_frame(self, frame: np.ndarray) -> np.ndarray:
+        """One ``(H0, W0, ...)`` frame brought to ``input_size`` (``(H1, W1, ...)``)."""
+        return resize_image(frame, self.input_size)[0]
+
+    def frame_matrix(self, size: tuple[int, int]) -> np.ndarray:
+        """The ``(3, 3)`` affine from a ``(W0, H0)`` frame to :meth:`resize_frame`'s pixels."""
+        return resize_matrix(size, self.input_size)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(input_size={self.input_size})'

@@ -12,11 +12,8 @@ rounding of ``w`` and ``h``, at most half an input pixel across the whole frame.
 import math
 
 import numpy as np
-from mmcv.transforms import BaseTransform
-
 from posekit.registry import TRANSFORMS
-from .frames import frame_size, map_frames
-from .geometric import update_geometry, resize_image, resize_matrix
+from .geometric import Resize, resize_image, resize_matrix
 
 
 def letterbox_layout(src_size: tuple[int, int], dst_size: tuple[int, int]
@@ -70,37 +67,21 @@ def letterbox_image(img: np.ndarray, input_size: tuple[int, int]) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class Letterbox(BaseTransform):
+class Letterbox(Resize):
     """Resize the whole image to fit ``input_size`` with its aspect ratio, padding with zeros.
 
     A square frame into a square input is exactly :class:`Resize`. The pad stays in the
-    input: later augmentations (``RandomAffine``…) move it with the image.
+    input: later augmentations (``RandomAffine``…) move it with the image. ``transform``
+    (``img``, ``keypoints`` and ``input_from_frame``) is :class:`Resize`'s.
 
     Args:
         input_size (tuple[int, int]): Output ``(W, H)``.
     """
 
-    def __init__(self, input_size: tuple[int, int]) -> None:
-        width, height = input_size
-        if width <= 0 or height <= 0:
-            raise ValueError(f'input_size must be positive (W, H), got {input_size}')
-        self.input_size = (int(width), int(height))
+    def resize_frame(self, frame: np.ndarray) -> np.ndarray:
+        """One ``(H0, W0, ...)`` frame letterboxed into ``input_size``."""
+        return letterbox_image(frame, self.input_size)
 
-    def transform(self, results: dict) -> dict:
-        """Letterbox ``img`` and map ``keypoints`` and ``input_from_frame``.
-
-        Args:
-            results (dict): Holds ``img``, ``input_from_frame`` and ``keypoints`` (absent
-                in unlabeled clips).
-
-        Returns:
-            dict: ``results`` at the new size.
-        """
-        height, width = frame_size(results['img'])
-        boxed = map_frames(lambda frame: letterbox_image(frame, self.input_size),
-                           results['img'])
-        return update_geometry(results, letterbox_matrix((width, height), self.input_size),
-                               boxed)
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(input_size={self.input_size})'
+    def frame_matrix(self, size: tuple[int, int]) -> np.ndarray:
+        """The ``(3, 3)`` affine from a ``(W0, H0)`` frame to letterboxed pixels."""
+        return letterbox_matrix(size, self.input_size)
