@@ -13,7 +13,11 @@ def test_multiview_metainfo_reaches_model_and_datasets(monkeypatch):
     cfg = load_config('configs/multiview/heatmap_semi.py')
     metainfo = fill_model_info(cfg)
     assert metainfo['view_names'] == ['top', 'bottom'] and metainfo['num_keypoints'] == 7
-    assert metainfo['calibration'] == 'data/toy_multiview/calibrations/session1.toml'
+    # one calibration per session for the outputs; the reprojection loss names session 1's
+    assert metainfo['calibration'] == 'data/toy_multiview/calibrations/{session}.toml'
+    losses = {loss['type']: loss for loss in cfg.model.unsupervised_losses}
+    assert losses['ReprojectionLoss']['calibration'] == \
+        'data/toy_multiview/calibrations/session1.toml'
     assert cfg.model.metainfo['view_names'] == ['top', 'bottom']
     assert cfg.train_dataloader.dataset.metainfo['view_names'] == ['top', 'bottom']
     assert cfg.model.codec['input_size'] == (128, 96)
