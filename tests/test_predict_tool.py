@@ -84,8 +84,8 @@ def test_predict_several_videos_and_report_bad_ones(work_dir, tmp_path):
             table = pd.read_csv(out / f'{stem}_{kind}.csv', index_col=0)
             assert table.shape == (FRAMES, 14), kind
         assert (out / f'{stem}_traces.png').stat().st_size > 10_000
-        assert np.load(out / f'{stem}_heatmaps.npy', mmap_mode='r').shape == (FRAMES, 14, 32,
-                                                                               32)
+        heatmaps = np.load(out / f'{stem}_heatmaps.npy', mmap_mode='r')
+        assert heatmaps.shape == (FRAMES, 14, 32, 32)
         assert video_info(str(out / 'labeled_videos' / f'{stem}_labeled.mp4')).num_frames \
             == FRAMES
 

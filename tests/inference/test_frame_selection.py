@@ -10,8 +10,8 @@ from posekit.inference.label_queue import append_empty_rows, labeled_frames
 
 def test_picks_follow_the_score_with_gaps():
     scores = {'a': np.array([0., 9., 8., 7., 1., 6., np.nan, 5.])}
-    assert pick_frames(scores, 3, min_gap=2) == [Pick('a', 1, 9.), Pick('a', 3, 7.),
-                                                  Pick('a', 5, 6.)]
+    expected = [Pick('a', 1, 9.), Pick('a', 3, 7.), Pick('a', 5, 6.)]
+    assert pick_frames(scores, 3, min_gap=2) == expected
     # frames 2, 3 are too close to 1; then 5; 7 and 4 too close to 5; 0 to 1
     assert pick_frames(scores, 10, min_gap=3) == [Pick('a', 1, 9.), Pick('a', 5, 6.)]
     # labeled frames and their neighbours are skipped

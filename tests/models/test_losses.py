@@ -331,8 +331,8 @@ def test_fit_tolerates_nan_and_epsilon_uses_complete_rows_only():
     loss = build('PCASingleViewLoss', components_to_keep=3)
     info = loss.fit(keypoints)
     assert info['rows'] == 30 and info['complete_rows'] == 26
-    torch.testing.assert_close(loss.mean, torch.tensor(np.nanmean(keypoints.reshape(30, 6), 0),
-                                                        dtype=torch.float32))
+    mean = np.nanmean(keypoints.reshape(30, 6), 0)
+    torch.testing.assert_close(loss.mean, torch.tensor(mean, dtype=torch.float32))
     errors = loss.reconstruction_error(keypoints).numpy()
     assert np.isnan(errors[:4]).all() and not np.isnan(errors[4:]).any()
     assert loss.epsilon.item() == pytest.approx(np.percentile(errors[4:], 99), rel=1e-4)
