@@ -1,7 +1,5 @@
 """End-to-end runs of the toy context (heatmap_mhcrnn) recipes through tools/ (slow)."""
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from .test_predict_tool import cut_video
+from .tool_runs import cut_test_video, run_tool as run
 
 ROOT = Path(__file__).resolve().parents[1]
-TOY = ROOT / 'data' / 'toy'
 #: frames of the held-out session-3 video that tools/test.py predicts (its first 40)
 VIDEO_FRAMES = 40
 # 8 training frames in batches of 4 (2 steps per epoch), a validation pass every epoch
@@ -27,13 +24,6 @@ SEMI = ['train_dataloader.dataset.train_frames=40', 'train_dataloader.batch_size
         'custom_hooks.0.start_epoch=0', 'custom_hooks.0.increase_per_epoch=0.5']
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args):
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}')
-    return result
 
 
 def train(config, work_dir, *options):
@@ -55,18 +45,10 @@ def short_test_video(folder):
     """heatmap_mhcrnn_semi.py testing the first frames of session 3 (named session3.mp4,
     with their ground truth and occlusions) instead of all 500: the config file's path."""
     folder.mkdir()
-    video = cut_video(TOY / 'videos_test' / 'session3.mp4', folder / 'session3.mp4', 0,
-                      VIDEO_FRAMES)
-    truth = pd.read_csv(TOY / 'ground_truth' / 'session3.csv', header=[0, 1, 2], index_col=0)
-    truth.iloc[:VIDEO_FRAMES].to_csv(folder / 'session3.csv')
-    occluded = pd.read_csv(TOY / 'ground_truth' / 'session3_occluded.csv', index_col=0)
-    occluded.iloc[:VIDEO_FRAMES].to_csv(folder / 'session3_occluded.csv')
+    video = cut_test_video(folder, 'session3', VIDEO_FRAMES)
     config = folder / 'heatmap_mhcrnn_semi_short_video.py'
-    config.write_text(
-        f"_base_ = [{str(ROOT / 'configs' / 'heatmap_mhcrnn_semi.py')!r}]\n"
-        f"test_videos = [dict(video={str(video)!r}, "
-        f"ground_truth={str(folder / 'session3.csv')!r}, "
-        f"occluded={str(folder / 'session3_occluded.csv')!r})]\n")
+    config.write_text(f"_base_ = [{str(ROOT / 'configs' / 'heatmap_mhcrnn_semi.py')!r}]\n"
+                      f"test_videos = [{video!r}]\n")
     return config
 
 

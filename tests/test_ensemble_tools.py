@@ -11,7 +11,7 @@ import pytest
 
 from posekit.datasets.io import read_dlc_csv
 from posekit.inference.eks import eks_available
-from .test_predict_tool import cut_video
+from .tool_runs import cut_video
 from .test_tools import FAST
 
 ROOT = Path(__file__).resolve().parents[1]

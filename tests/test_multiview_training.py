@@ -1,12 +1,12 @@
 """End-to-end runs of the toy multiview (two cameras) recipes through tools/ (slow)."""
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+
+from .tool_runs import run_tool as run
 
 ROOT = Path(__file__).resolve().parents[1]
 # 8 training instants (16 images) in batches of 4 (2 steps per epoch), validation every epoch
@@ -19,13 +19,6 @@ SEMI = ['train_cfg.min_steps_per_epoch=2', 'unlabeled_dataloader.dataset.clip_le
         'custom_hooks.0.start_epoch=0', 'custom_hooks.0.increase_per_epoch=0.5']
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args):
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}')
-    return result
 
 
 def logged(log, epoch, key):

@@ -15,7 +15,7 @@ from mmengine.registry import init_default_scope
 from posekit.apis.config import fill_model_info, load_config, prepare_data
 from posekit.apis.model_info import label_keypoint_names
 from posekit.registry import MODELS
-from .test_predict_tool import cut_video
+from .tool_runs import cut_video
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = 'configs/heatmap.py'

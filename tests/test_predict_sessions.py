@@ -19,7 +19,7 @@ from posekit.inference.session_evaluation import evaluate_test_sessions
 from posekit.inference.session_runs import predict_session, session_completed
 from posekit.inference.sessions import Session
 from posekit.registry import MODELS
-from .test_predict_tool import cut_video
+from .tool_runs import cut_video
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = 'configs/multiview/heatmap.py'

@@ -1,10 +1,7 @@
 """tools/predict.py and the video/PCA outputs of tools/test.py, run as a user runs them."""
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,10 +9,12 @@ import torch
 from mmengine.registry import init_default_scope
 
 from posekit.apis.config import fill_model_info, load_config, prepare_data
-from posekit.datasets.video_io import read_frames, video_info
+from posekit.datasets.video_io import video_info
 from posekit.engine.hooks.pca_fit import training_keypoints
 from posekit.models.losses import fittable_losses
 from posekit.registry import DATASETS, MODELS
+
+from .tool_runs import cut_test_video, cut_video, run_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = 'configs/heatmap_semi.py'  # fitted PCA losses -> PCA error files
@@ -23,22 +22,6 @@ TOY = ROOT / 'data' / 'toy'
 FRAMES = 40
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args, env=None):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env)
-
-
-def cut_video(source, path, start, frames=FRAMES):
-    """An mp4v copy of ``frames`` frames of ``source`` from ``start``."""
-    rgb = read_frames(str(source), range(start, start + frames))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), 30.,
-                             rgb.shape[2:0:-1])
-    for frame in rgb:
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    writer.release()
-    return path
 
 
 @pytest.fixture(scope='module')
@@ -67,9 +50,9 @@ def test_predict_several_videos_and_report_bad_ones(work_dir, tmp_path):
     cut_video(session3, tmp_path / 'videos' / 'b.mp4', 100)
     single = cut_video(session3, tmp_path / 'c.mp4', 200)
     (tmp_path / 'broken.mp4').write_text('not a video')
-    result = run('tools/predict.py', CONFIG, str(work_dir), str(tmp_path / 'videos'),
-                 str(tmp_path / 'missing.mp4'), str(tmp_path / 'broken.mp4'), str(single),
-                 '--save-video', '--save-heatmaps', '--batch-size', '16')
+    result = run_tool('tools/predict.py', CONFIG, work_dir, tmp_path / 'videos',
+                      tmp_path / 'missing.mp4', tmp_path / 'broken.mp4', single,
+                      '--save-video', '--save-heatmaps', '--batch-size', '16', check=False)
     assert result.returncode == 1, result.stderr[-3000:]
     errors = [line for line in result.stderr.splitlines() if line.startswith('error:')]
     assert len(errors) == 2, result.stderr
@@ -91,18 +74,11 @@ def test_predict_several_videos_and_report_bad_ones(work_dir, tmp_path):
 
 
 def test_test_tool_writes_pca_errors_pictures_and_video_metrics(work_dir, tmp_path):
-    cut_video(TOY / 'videos_test' / 'session3.mp4', tmp_path / 'part.mp4', 0)
-    truth = pd.read_csv(TOY / 'ground_truth' / 'session3.csv', header=[0, 1, 2], index_col=0)
-    truth.iloc[:FRAMES].to_csv(tmp_path / 'part.csv')
-    occluded = pd.read_csv(TOY / 'ground_truth' / 'session3_occluded.csv', index_col=0)
-    occluded.iloc[:FRAMES].to_csv(tmp_path / 'part_occluded.csv')
+    part = cut_test_video(tmp_path, 'part', FRAMES)
     config = tmp_path / 'with_videos.py'
-    config.write_text(
-        f"_base_ = ['{ROOT / CONFIG}']\n"
-        f"test_videos = [dict(video='{tmp_path / 'part.mp4'}', "
-        f"ground_truth='{tmp_path / 'part.csv'}', occluded='{tmp_path / 'part_occluded.csv'}')]\n")
+    config.write_text(f"_base_ = ['{ROOT / CONFIG}']\ntest_videos = [{part!r}]\n")
     out = tmp_path / 'test'
-    result = run('tools/test.py', str(config), str(work_dir), '--work-dir', str(out))
+    result = run_tool('tools/test.py', config, work_dir, '--work-dir', out, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     for metric in ('pixel_error_test', 'video/part/pixel_error ', 'video/part/temporal_norm',
                    'video/part/jumps_above_20px', 'video/part/pixel_error_occluded '):
@@ -123,8 +99,8 @@ def test_test_tool_writes_pca_errors_pictures_and_video_metrics(work_dir, tmp_pa
     ('tpu', "unknown device 'tpu'; choose one of: cpu, cuda, cuda:N, mps")])
 def test_predict_with_an_unusable_device_is_one_line(work_dir, device, message):
     env = {**os.environ, 'CUDA_VISIBLE_DEVICES': ''}  # no CUDA, even on a GPU machine
-    result = run('tools/predict.py', CONFIG, str(work_dir),
-                 str(TOY / 'videos_test' / 'session3.mp4'), '--device', device, env=env)
+    result = run_tool('tools/predict.py', CONFIG, work_dir, TOY / 'videos_test' / 'session3.mp4',
+                      '--device', device, env=env, check=False)
     assert result.returncode == 1
     assert 'Traceback' not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(f'error: {message}')

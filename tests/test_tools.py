@@ -1,6 +1,4 @@
 """End-to-end runs of tools/ as a user runs them (slow: tens of seconds)."""
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -8,19 +6,14 @@ import pandas as pd
 import pytest
 import torch
 
+from .tool_runs import run_tool as run
+
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ['train_dataloader.batch_size=8', 'train_dataloader.num_workers=1',
         'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
         'default_hooks.logger.interval=1']
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args, check=True):
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}')
-    return result
 
 
 @pytest.fixture(scope='module')
