@@ -5,7 +5,8 @@ _base_ = ['heatmap_semi.py']
 
 model = dict(
     head=dict(type='ContextHeatmapHead'),
-    # both heads learn the centre frame's targets (weights 0.5: LP averages the two)
-    losses=[dict(type='HeatmapMSELoss', name=f'heatmap_mse_{h}', loss_weight=0.5,
+    # both heads learn the centre frame's targets with heatmap.py's KL loss (weights 0.5:
+    # LP averages the two)
+    losses=[dict(type='HeatmapKLLoss', name=f'heatmap_kl_{h}', loss_weight=0.5,
                  data_info=dict(pred=f'heatmaps_pred_{h}')) for h in ('sf', 'mf')],
 )

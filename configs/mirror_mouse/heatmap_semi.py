@@ -15,4 +15,5 @@ model = dict(
 
 train_cfg = dict(type='SemiSupervisedTrainLoop')
 # LP's AnnealWeight: the unsupervised weight starts at 0 and grows by 0.01 per epoch
-custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=0, increase_per_epoch=0.01)]
+custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=0, increase_per_epoch=0.01),
+                dict(type='PredictVideosHook')]

@@ -3,7 +3,8 @@
 The config inherits posekit's bases (runtime, schedule, ``datasets/project.py`` and the
 model base) and sets only the project's top-level variables (docs/contracts.md, "Configs");
 ``--model`` adds what a recipe changes: the context head, the regression codec, or the
-unsupervised losses and loop of a semi-supervised recipe (on the project's videos).
+unsupervised losses and loop of a semi-supervised recipe (on the project's videos). Heatmap
+models also get the training measured on a CPU budget (:data:`CPU_RECIPE`).
 """
 import os.path as osp
 from typing import Optional
@@ -17,22 +18,27 @@ MODELS = ('heatmap', 'heatmap_semi', 'heatmap_mhcrnn', 'regression')
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 BASES = ('default_runtime.py', 'schedule.py', 'datasets/project.py', 'models/heatmap.py')
 
-RECIPES = dict(
-    heatmap='',
-    heatmap_mhcrnn="""
-# context tracker: each labeled frame is also predicted from frames t-2 ... t+2 (missing
-# neighbours are replaced by the labeled frame); each keypoint takes the more confident head
-model = dict(
-    head=dict(type='ContextHeatmapHead'),
-    losses=[dict(type='HeatmapMSELoss', name=f'heatmap_mse_{h}', loss_weight=0.5,
-                 data_info=dict(pred=f'heatmaps_pred_{h}')) for h in ('sf', 'mf')],
-)
-""",
-    regression="""
-# regression tracker: pooled features -> (x, y) per keypoint
-codec = dict(_delete_=True, type='RegressionCodec')
-model = dict(head=dict(type='RegressionHead'), losses=[dict(type='RegressionMSELoss')])
-""",
+#: The training choices measured on the mirror-mouse example with ``--amp --time-budget``
+#: on a 2-core CPU (docs/benchmarks.md, "Accuracy per CPU minute"), for heatmap models.
+HEATMAP_LOSS = "dict(type='HeatmapKLLoss')"
+CPU_RECIPE = """# training measured on a real project on a CPU budget (docs/benchmarks.md, "Accuracy per
+# CPU minute"): LP's KL heatmap loss, Adam 2e-3 and batch 8 fit in far fewer CPU minutes
+# than LP's MSE, 1e-3 and batch 16
+"""
+#: What each model adds to the ``model`` dict (one entry per line, indented).
+MODEL_LINES = dict(
+    heatmap=[f'    losses=[{HEATMAP_LOSS}],'],
+    heatmap_semi=[f'    losses=[{HEATMAP_LOSS}],'],
+    heatmap_mhcrnn=[
+        '    # context tracker: each labeled frame is also predicted from frames t-2 ... t+2',
+        '    # (missing neighbours are replaced by the labeled frame); each keypoint takes',
+        '    # the more confident head',
+        "    head=dict(type='ContextHeatmapHead'),",
+        "    losses=[dict(type='HeatmapKLLoss', name=f'heatmap_kl_{h}', loss_weight=0.5,",
+        "                 data_info=dict(pred=f'heatmaps_pred_{h}')) for h in ('sf', 'mf')],"],
+    regression=[
+        '    # regression tracker: pooled features -> (x, y) per keypoint',
+        "    head=dict(type='RegressionHead'), losses=[dict(type='RegressionMSELoss')],"],
 )
 
 
@@ -103,23 +109,28 @@ def _base_path(base: str, out_dir: str) -> str:
     return osp.relpath(path, out_dir) if inside else path
 
 
-def _semi_recipe(info: ProjectInfo) -> str:
-    losses = ["    # frame-to-frame jumps above 20 px, where the model is confident",
-              "    dict(type='TemporalLoss', epsilon=20., prob_threshold=0.05, log_weight=5.),"]
+def _unsupervised_lines(info: ProjectInfo) -> list[str]:
+    """The ``unsupervised_losses`` entry of a semi-supervised model, one line each."""
+    losses = ["        # frame-to-frame jumps above 20 px, where the model is confident",
+              "        dict(type='TemporalLoss', epsilon=20., prob_threshold=0.05, "
+              "log_weight=5.),"]
     if info.pca_keypoints or info.views:
         keypoints = f'keypoints={info.pca_keypoints!r}, ' if info.pca_keypoints else ''
-        losses += ["    # poses off the labels' principal subspace",
-                   f"    dict(type='PCASingleViewLoss', {keypoints}components_to_keep=0.99, "
+        losses += ["        # poses off the labels' principal subspace",
+                   f"        dict(type='PCASingleViewLoss', {keypoints}components_to_keep=0.99, "
                    "log_weight=5.),"]
     if len(info.views) > 1:
-        losses += ["    # the views disagree (metainfo views)",
-                   "    dict(type='PCAMultiViewLoss', components_to_keep=3, log_weight=5.),"]
-    return ('\n# semi-supervised: unsupervised losses on clips of the unlabeled videos, '
-            'ramped in\n# by +0.01 per epoch (Lightning Pose\'s AnnealWeight)\n'
-            'model = dict(unsupervised_losses=[\n' + '\n'.join(losses) + '\n])\n'
-            "train_cfg = dict(type='SemiSupervisedTrainLoop')\n"
-            "custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=0, "
-            "increase_per_epoch=0.01)]\n")
+        losses += ["        # the views disagree (metainfo views)",
+                   "        dict(type='PCAMultiViewLoss', components_to_keep=3, "
+                   "log_weight=5.),"]
+    return ['    # semi-supervised: unsupervised losses on clips of the unlabeled videos',
+            '    unsupervised_losses=[', *losses, '    ],']
+
+
+SEMI_LOOP = """# the unsupervised losses ramp in by +0.01 per epoch (Lightning Pose's AnnealWeight)
+train_cfg = dict(type='SemiSupervisedTrainLoop')
+custom_hooks = [dict(type='UnsupervisedWarmupHook', start_epoch=0, increase_per_epoch=0.01)]
+"""
 
 
 def _metainfo(info: ProjectInfo) -> str:
@@ -173,9 +184,22 @@ def render_config(info: ProjectInfo, out_path: str, model: str = 'heatmap',
         lines.append(f"videos = 'videos'  # unlabeled videos ({len(info.videos)}), "
                      'for semi-supervised recipes')
     text = '\n'.join(lines) + '\n' + _metainfo(info)
+    heatmap = model != 'regression'
+    if heatmap:
+        text += CPU_RECIPE
+    else:
+        text += "codec = dict(_delete_=True, type='RegressionCodec')\n"
+    model_lines = MODEL_LINES[model] + (_unsupervised_lines(info) if model.endswith('_semi')
+                                        else [])
+    text += 'model = dict(\n' + '\n'.join(model_lines) + '\n)\n'
+    loaders = dict(train_dataloader=['batch_size=8'] if heatmap else [])
+    if heatmap:
+        text += 'optim_wrapper = dict(optimizer=dict(lr=2e-3))\n'
     if info.test_ann_file:
         text += ('# with a held-out test set: 90 % train, 10 % validation\n'
-                 'labeled_split = dict(train_prob=0.9, val_prob=0.1)\n'
-                 + ''.join(f'{loader} = dict(dataset=labeled_split)\n' for loader in
-                           ('train_dataloader', 'val_dataloader', 'test_dataloader')))
-    return text + (_semi_recipe(info) if model.endswith('_semi') else RECIPES[model])
+                 'labeled_split = dict(train_prob=0.9, val_prob=0.1)\n')
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            loaders.setdefault(loader, []).append('dataset=labeled_split')
+    text += ''.join(f"{loader} = dict({', '.join(args)})\n"
+                    for loader, args in loaders.items() if args)
+    return text + (SEMI_LOOP if model.endswith('_semi') else '')

@@ -3,6 +3,7 @@ heatmap stride from the labels' extent."""
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 from posekit.apis.project_config import (choose_input_size, choose_stride, label_extent,
                                          render_config)
@@ -69,3 +70,24 @@ def test_config_sets_the_codec_stride_only_when_it_is_not_4(tmp_path):
                                                       (384, 288), stride=4)
     regression = render_config(info((640, 480)), out, 'regression', (384, 288), stride=2)
     assert 'codec = dict(stride' not in regression
+
+
+@pytest.mark.parametrize('model, held_out', [('heatmap', False), ('heatmap_semi', True),
+                                             ('heatmap_mhcrnn', True), ('regression', True)])
+def test_heatmap_configs_get_the_cpu_budget_recipe(tmp_path, model, held_out):
+    project = info((640, 480))
+    project.videos = ['videos/a.mp4']
+    project.test_ann_file = ['test.csv'] if held_out else []
+    out = tmp_path / 'mine.py'
+    out.write_text(render_config(project, str(out), model, (384, 288)))
+    cfg = Config.fromfile(str(out))
+    loader = cfg.train_dataloader
+    assert loader.dataset.train_prob == (0.9 if held_out else 0.8)
+    assert cfg.val_dataloader.dataset.val_prob == 0.1
+    if model == 'regression':  # LP's training: MSE on the keypoints, 1e-3, batch 16
+        assert [loss.type for loss in cfg.model.losses] == ['RegressionMSELoss']
+        assert (cfg.optim_wrapper.optimizer.lr, loader.batch_size) == (1e-3, 16)
+        return
+    assert {loss.type for loss in cfg.model.losses} == {'HeatmapKLLoss'}
+    assert (cfg.optim_wrapper.optimizer.lr, loader.batch_size) == (2e-3, 8)
+    assert len(cfg.model.get('unsupervised_losses', [])) == (1 if model.endswith('semi') else 0)
