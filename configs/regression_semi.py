@@ -1,8 +1,12 @@
 # Semi-supervised regression tracker on the built-in toy data: regression.py plus unlabeled
 # clips with temporal, single-view PCA and multi-view PCA losses on the regressed keypoints.
-_base_ = ['regression.py']
+_base_ = ['heatmap.py']
 
+codec = dict(_delete_=True, type='RegressionCodec')
 model = dict(
+    # regression.py's head and loss
+    head=dict(type='RegressionHead'),
+    losses=[dict(type='RegressionMSELoss')],
     unsupervised_losses=[
         # a regression head has no confidences: every frame pair counts
         dict(type='TemporalLoss', epsilon=8., data_info=dict(confidences=None),

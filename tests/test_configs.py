@@ -43,6 +43,18 @@ def base_levels(path: Path) -> int:
     return 1 + max(base_levels((path.parent / b).resolve()) for b in bases) if bases else 0
 
 
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_config_has_at_most_two_levels_of_base(path):
+    assert base_levels(path) <= 2
+
+
+def test_base_levels_counts_the_deepest_chain(tmp_path):
+    (tmp_path / 'leaf.py').write_text('a = 1\n')
+    (tmp_path / 'mid.py').write_text("_base_ = ['leaf.py']\n")
+    (tmp_path / 'top.py').write_text("_base_ = ['leaf.py', 'mid.py']\n")
+    assert [base_levels(tmp_path / f'{n}.py') for n in ('leaf', 'mid', 'top')] == [0, 1, 2]
+
+
 def test_crop_zoom_recipes_have_two_levels_and_semi_keeps_stage2(monkeypatch):
     monkeypatch.chdir(ROOT)
     two_stage = ROOT / 'configs' / 'two_stage'
